@@ -1,0 +1,71 @@
+// The one entry point: vlc::cluster(images, templates, options) → Result.
+// Composes §0–§4 of ALGORITHM.md: validation, noun filtering, per-template affinities,
+// RAD (or an ablation), spectral clustering.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+#include "vlc/knn_graph.hpp"
+#include "vlc/rad.hpp"
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+enum class Method {
+  NtkRad,     // NTK per template + RAD (the paper's method, default)
+  NtkMean,    // NTK per template, naive mean (Eq. 41)
+  NtkPe,      // one NTK from the prompt-ensembled nouns (Eq. 42–43)
+  NtkSingle,  // one NTK from template `template_index` (B = 1 ablation)
+  Rbf,        // RBF mutual-kNN graph (Eq. 5), no text
+  Cosine,     // cosine mutual-kNN graph, no text
+  KMeans,     // k-means on the unit image embeddings, no graph
+};
+
+// "ntk-rad", "ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans".
+std::string method_name(Method m);
+// Inverse of method_name; throws vlc::Error listing the valid names.
+Method parse_method(const std::string& name);
+
+// Progress of a long stage: stage name ("filter", "graph", "rad", "eigen", "kmeans") and
+// fraction done in [0,1]. Called from the calling thread only.
+using ProgressFunction = std::function<void(const std::string& stage, double fraction)>;
+
+struct Options {
+  int k = 2;
+  Method method = Method::NtkRad;
+  double tau = 0.04;        // Eq. 7
+  int q = 30;               // neighbours
+  double tau_rbf = 0;       // RBF scale; ≤ 0: self-tuning (see baselines.hpp)
+  RadOptions rad;           // μ, λ and stopping rules
+  int template_index = 0;   // for NtkSingle
+  int per_centre = 5;       // §1 step 5
+  int filter_restarts = 3;  // §1 step 3
+  int n_init = 10;          // §4 k-means restarts
+  std::uint64_t seed = 0;
+  std::vector<std::uint8_t> noun_mask;  // optional, L entries; 0 = noun never kept
+  ProgressFunction progress;            // optional
+};
+
+struct StageTiming {
+  std::string stage;
+  double seconds = 0;
+};
+
+struct Result {
+  Labels labels;                     // M labels in 0..k−1
+  int k = 0;
+  VectorD beta;                      // template weights (RAD); uniform for mean; one-hot for single
+  std::vector<int> kept_nouns;       // vocabulary indices of the positive set P
+  std::vector<StageTiming> timings;  // per stage, in order
+  std::vector<GraphStats> graphs;    // one per affinity built
+  int rad_outer_iterations = 0;
+  bool rad_converged = false;
+  VectorD eigenvalues;               // top-k of the normalised affinity (graph methods)
+};
+
+// images: M×d, templates: B matrices L×d (vocabulary under each prompt template). Rows need
+// not be normalised. Throws vlc::Error with a message naming the problem.
+Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& options);
+
+}  // namespace vlc

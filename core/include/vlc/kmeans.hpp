@@ -1,0 +1,29 @@
+// Lloyd's k-means with k-means++ seeding and restarts, Euclidean or spherical.
+// Written here (no Debian C++ library offers k-means) so that every target draws the
+// same seeds from vlc::Random and so gives the same labels.
+#pragma once
+#include <cstdint>
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+struct KMeansOptions {
+  int k = 2;
+  int n_init = 10;          // restarts; the lowest inertia wins (ties: the earliest)
+  int max_iter = 300;
+  double tol = 1e-6;        // stop when no centre moves more than tol (squared, relative to data scale)
+  std::uint64_t seed = 0;
+  bool spherical = false;   // centres renormalised to unit length, cosine assignment (§1 step 3)
+};
+
+struct KMeansResult {
+  Labels labels;            // 0..k-1 (spherical: empty centres are dropped and labels compacted)
+  RowMatrixD centres;       // k×D (spherical: unit rows)
+  double inertia = 0;       // Σ squared distance (spherical: Σ (1 − cos))
+  int iterations = 0;       // of the winning restart
+};
+
+KMeansResult kmeans(const RowMatrixF& points, const KMeansOptions& options);
+KMeansResult kmeans(const RowMatrixD& points, const KMeansOptions& options);
+
+}  // namespace vlc

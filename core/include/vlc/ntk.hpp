@@ -1,0 +1,27 @@
+// §2 of ALGORITHM.md: the NTK-anchored affinity (Eq. 6–8) for one template.
+#pragma once
+#include "vlc/knn_graph.hpp"
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+struct NtkOptions {
+  double tau = 0.04;   // softmax temperature τ (Eq. 7)
+  int q = 30;          // neighbours per node
+  int tile_rows = 256;
+};
+
+// s_i = softmax(W z_i / τ) for every image: M×N, rows sum to 1 (stable: row max subtracted).
+RowMatrixF semantic_softmax(const RowMatrixF& images, const RowMatrixF& nouns, double tau);
+
+// K(i,j) = (1/τ²)(z_i·z_j)(s_i·s_j) for rows [begin,end) × all columns (Eq. 8).
+void ntk_tile(const RowMatrixF& images, const RowMatrixF& soft, double tau, int begin, int end, RowMatrixF& out);
+
+// Top-q NTK neighbours of every image, tile by tile.
+Neighbours ntk_neighbours(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& options);
+
+// The mutual-kNN NTK affinity A (weights max(K,0)). images and nouns: unit rows.
+SparseMatrixD ntk_affinity(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& options,
+                           GraphStats* stats = nullptr);
+
+}  // namespace vlc

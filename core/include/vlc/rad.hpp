@@ -1,0 +1,42 @@
+// §3 of ALGORITHM.md: Regularised Affinity Diffusion (Eq. 9–14, Algorithm 1).
+#pragma once
+#include <vector>
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+struct RadOptions {
+  double mu = 0.1;           // μ, pull towards E = I (Eq. 11)
+  double lambda = 10.0;      // λ, β regulariser (Eq. 11)
+  int max_outer = 20;
+  double outer_tol = 1e-5;   // relative change of the full objective
+  int max_inner = 30;
+  double inner_tol = 1e-4;   // ‖ΔÂ‖_F / ‖Â‖_F
+};
+
+struct RadResult {
+  SparseMatrixD affinity;        // Â on Ω = diag ∪ ⋃ patterns, symmetric
+  VectorD beta;                  // template weights on the simplex
+  VectorD losses;                // H_b at the final Â
+  std::vector<double> objective; // full objective after each outer round
+  int outer_iterations = 0;
+  int inner_iterations = 0;      // total Â-steps
+  bool converged = false;        // outer stopping rule met before max_outer
+};
+
+// S = D^{-1/2} A D^{-1/2}; a zero-degree node is given degree 1 (its row stays zero).
+SparseMatrixD symmetric_normalize(const SparseMatrixD& a);
+
+// β-step (Eq. 38–40): Euclidean projection of −H/λ onto the probability simplex.
+VectorD beta_step(const VectorD& losses, double lambda);
+
+// The sparsity pattern Ω: diagonal ∪ union of the patterns of `graphs`, values zero.
+SparseMatrixD union_pattern(const std::vector<SparseMatrixD>& graphs);
+
+// (S X S)[i,j] for (i,j) in the pattern of `mask`; S symmetric. Cost O(nnz(mask)·q).
+SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, const SparseMatrixD& mask);
+
+// The full RAD loop over B per-template affinities (each symmetric M×M, zero diagonal).
+RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& options = {});
+
+}  // namespace vlc
