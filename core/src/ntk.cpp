@@ -1,0 +1,50 @@
+#include "vlc/ntk.hpp"
+#include <algorithm>
+#include <cmath>
+#include "vlc/error.hpp"
+#include "vlc/parallel.hpp"
+
+namespace vlc {
+
+RowMatrixF semantic_softmax(const RowMatrixF& images, const RowMatrixF& nouns, double tau) {
+  require(tau > 0, "NTK: temperature tau must be positive, got ", tau);
+  require(images.cols() == nouns.cols(), "NTK: images have dimension ", images.cols(), " but nouns have ",
+          nouns.cols());
+  require(nouns.rows() >= 1, "NTK: no nouns to anchor the affinity (empty positive set)");
+  RowMatrixF soft = images * nouns.transpose();  // M×N logits·τ (blocked GEMM)
+  const float inv_tau = static_cast<float>(1.0 / tau);
+  parallel_for(0, soft.rows(), [&](std::int64_t i) {
+    auto row = soft.row(i);
+    // Eq. 7 with the row max subtracted: at τ = 0.04 logits reach ±25 and exp would overflow
+    // float for larger dot products without it.
+    const float top = row.maxCoeff();
+    row = ((row.array() - top) * inv_tau).exp().matrix();
+    row /= row.sum();
+  });
+  return soft;
+}
+
+void ntk_tile(const RowMatrixF& images, const RowMatrixF& soft, double tau, int begin, int end, RowMatrixF& out) {
+  const int rows = end - begin;
+  // Eq. 8: K = (1/τ²) · U ⊙ V with U = Z Zᵀ (visual proximity) and V = S Sᵀ (semantic overlap).
+  out.noalias() = images.middleRows(begin, rows) * images.transpose();
+  RowMatrixF overlap = soft.middleRows(begin, rows) * soft.transpose();
+  const float scale = static_cast<float>(1.0 / (tau * tau));
+  out.array() *= overlap.array() * scale;
+}
+
+Neighbours ntk_neighbours(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& o) {
+  const RowMatrixF soft = semantic_softmax(images, nouns, o.tau);
+  const int m = static_cast<int>(images.rows());
+  return top_q_tiled(
+      m, o.q, [&](int begin, int end, RowMatrixF& out) { ntk_tile(images, soft, o.tau, begin, end, out); },
+      o.tile_rows);
+}
+
+SparseMatrixD ntk_affinity(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& o,
+                           GraphStats* stats) {
+  const Neighbours nbrs = ntk_neighbours(images, nouns, o);
+  return mutual_knn(nbrs, [](float k) { return std::max(0.0, static_cast<double>(k)); }, stats);
+}
+
+}  // namespace vlc

@@ -1,0 +1,209 @@
+#include "vlc/rad.hpp"
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include "vlc/error.hpp"
+#include "vlc/parallel.hpp"
+
+namespace vlc {
+namespace {
+
+// A value array laid over Ω's CSR pattern: every matrix of the Â-step shares that pattern,
+// so sums and norms are plain vector arithmetic.
+using PatternValues = Eigen::VectorXd;
+
+PatternValues diagonal_on(const SparseMatrixD& pattern) {
+  PatternValues v = PatternValues::Zero(pattern.nonZeros());
+  const int* outer = pattern.outerIndexPtr();
+  const int* inner = pattern.innerIndexPtr();
+  for (int i = 0; i < pattern.rows(); ++i)
+    for (int p = outer[i]; p < outer[i + 1]; ++p)
+      if (inner[p] == i) v(p) = 1.0;
+  return v;
+}
+
+SparseMatrixD with_values(const SparseMatrixD& pattern, const PatternValues& values) {
+  SparseMatrixD out = pattern;
+  std::copy(values.data(), values.data() + values.size(), out.valuePtr());
+  return out;
+}
+
+// (S X S)[i,j] on X's own pattern Ω, X given by `x` over that pattern. Row i: first
+// u = S[i,:] X scattered into a dense scratch row, then (u S)[j] = u · S[j,:] (S symmetric).
+// Cost per row O(q·|Ω_i|): this is the masked product of §3, written by hand because Eigen's
+// sparse product would form the full S X S (fill-in O(M·q²·|Ω_i|)) before masking.
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const PatternValues& x,
+                            PatternValues& out) {
+  const int m = static_cast<int>(pattern.rows());
+  const int* po = pattern.outerIndexPtr();
+  const int* pi = pattern.innerIndexPtr();
+  const int* so = s.outerIndexPtr();
+  const int* si = s.innerIndexPtr();
+  const double* sv = s.valuePtr();
+  out.resize(x.size());
+  parallel_for(0, m, [&](std::int64_t row) {
+    const int i = static_cast<int>(row);
+    thread_local std::vector<double> scratch;
+    thread_local std::vector<int> touched;
+    if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
+    touched.clear();
+    for (int a = so[i]; a < so[i + 1]; ++a) {
+      const int k = si[a];
+      const double w = sv[a];
+      for (int p = po[k]; p < po[k + 1]; ++p) {
+        const int l = pi[p];
+        if (scratch[l] == 0.0) touched.push_back(l);
+        scratch[l] += w * x(p);
+      }
+    }
+    for (int p = po[i]; p < po[i + 1]; ++p) {
+      const int j = pi[p];
+      double acc = 0;
+      for (int b = so[j]; b < so[j + 1]; ++b) acc += scratch[si[b]] * sv[b];
+      out(p) = acc;
+    }
+    for (int l : touched) scratch[l] = 0.0;
+  });
+}
+
+double objective_value(const VectorD& beta, const VectorD& losses, double mu, double lambda, double distance_to_e) {
+  return beta.dot(losses) + mu * distance_to_e + 0.5 * lambda * beta.squaredNorm();
+}
+
+}  // namespace
+
+SparseMatrixD symmetric_normalize(const SparseMatrixD& a) {
+  require(a.rows() == a.cols(), "RAD: affinity is ", a.rows(), "×", a.cols(), ", not square");
+  VectorD scale(a.rows());
+  for (int i = 0; i < a.rows(); ++i) {
+    const double degree = a.row(i).sum();
+    require(std::isfinite(degree), "RAD: row ", i, " of an affinity has a non-finite degree");
+    scale(i) = 1.0 / std::sqrt(degree > 0 ? degree : 1.0);
+  }
+  SparseMatrixD s = a;
+  for (int i = 0; i < s.outerSize(); ++i)
+    for (SparseMatrixD::InnerIterator it(s, i); it; ++it) it.valueRef() *= scale(i) * scale(it.col());
+  return s;
+}
+
+VectorD beta_step(const VectorD& losses, double lambda) {
+  require(lambda > 0, "RAD: lambda must be positive, got ", lambda);
+  const int b = static_cast<int>(losses.size());
+  require(b >= 1, "RAD: no templates");
+  // Eq. 38–40: sort H ascending, grow the active set while H_b < (Σ_active H + λ)/|active|.
+  std::vector<int> order(b);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return losses(x) < losses(y); });
+  double sum = 0, active_sum = 0;
+  int active = 0;
+  for (int t = 0; t < b; ++t) {
+    sum += losses(order[t]);
+    if (losses(order[t]) < (sum + lambda) / (t + 1)) {
+      active = t + 1;
+      active_sum = sum;
+    }
+  }
+  VectorD beta = VectorD::Zero(b);
+  for (int t = 0; t < active; ++t) {
+    const int j = order[t];
+    beta(j) = (active_sum - active * losses(j) + lambda) / (lambda * active);
+  }
+  return beta;
+}
+
+SparseMatrixD union_pattern(const std::vector<SparseMatrixD>& graphs) {
+  require(!graphs.empty(), "RAD: no graphs (B = 0)");
+  const Eigen::Index m = graphs[0].rows();
+  std::vector<Eigen::Triplet<double, int>> triplets;
+  for (std::size_t b = 0; b < graphs.size(); ++b) {
+    require(graphs[b].rows() == m && graphs[b].cols() == m, "RAD: graph ", b, " is ", graphs[b].rows(), "×",
+            graphs[b].cols(), " but graph 0 is ", m, "×", m);
+    for (int i = 0; i < graphs[b].outerSize(); ++i)
+      for (SparseMatrixD::InnerIterator it(graphs[b], i); it; ++it) triplets.emplace_back(i, it.col(), 0.0);
+  }
+  for (int i = 0; i < m; ++i) triplets.emplace_back(i, i, 0.0);
+  SparseMatrixD omega(m, m);
+  omega.setFromTriplets(triplets.begin(), triplets.end());
+  omega.makeCompressed();
+  return omega;
+}
+
+SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, const SparseMatrixD& mask) {
+  require(s.rows() == x.rows() && x.rows() == mask.rows(), "masked product: size mismatch");
+  // Lay X over the mask's pattern (entries of X outside the mask are dropped).
+  PatternValues xv(mask.nonZeros());
+  const int* mo = mask.outerIndexPtr();
+  const int* mi = mask.innerIndexPtr();
+  for (int i = 0; i < mask.rows(); ++i)
+    for (int p = mo[i]; p < mo[i + 1]; ++p) xv(p) = x.coeff(i, mi[p]);
+  PatternValues out;
+  masked_sandwich_values(s, mask, xv, out);
+  return with_values(mask, out);
+}
+
+RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
+  require(o.mu > 0, "RAD: mu must be positive, got ", o.mu);
+  require(o.max_outer >= 1 && o.max_inner >= 1, "RAD: max_outer and max_inner must be ≥ 1");
+  const int nb = static_cast<int>(graphs.size());
+  const SparseMatrixD omega = union_pattern(graphs);
+  std::vector<SparseMatrixD> s(nb);
+  for (int b = 0; b < nb; ++b) s[b] = symmetric_normalize(graphs[b]);
+
+  const PatternValues e = diagonal_on(omega);  // E = I on Ω
+  PatternValues a = e;                          // Â initialised to E
+  VectorD beta = VectorD::Constant(nb, 1.0 / nb);
+  std::vector<PatternValues> sandwich(nb);
+
+  auto losses_at = [&](const PatternValues& x) {
+    // H_b = ‖Â‖² − ⟨Â, S_b Â S_b⟩ (Eq. 18); Â vanishes outside Ω, so the inner product
+    // needs S_b Â S_b only on Ω: the masked product is exact here.
+    VectorD h(nb);
+    for (int b = 0; b < nb; ++b) {
+      masked_sandwich_values(s[b], omega, x, sandwich[b]);
+      h(b) = x.squaredNorm() - x.dot(sandwich[b]);
+    }
+    return h;
+  };
+
+  RadResult result;
+  VectorD losses = losses_at(a);
+  double previous = objective_value(beta, losses, o.mu, o.lambda, (a - e).squaredNorm());
+  result.objective.push_back(previous);
+  const double keep = 1.0 / (o.mu + 1.0), pull = o.mu / (o.mu + 1.0);
+  for (int outer = 0; outer < o.max_outer; ++outer) {
+    // Â-step (Eq. 13), a contraction with factor ≤ 1/(1+μ) (Appendix D).
+    for (int inner = 0; inner < o.max_inner; ++inner) {
+      PatternValues next = pull * e;
+      for (int b = 0; b < nb; ++b) {
+        if (beta(b) == 0) continue;
+        // The first inner step reuses the products computed for the losses at this Â.
+        if (inner > 0) masked_sandwich_values(s[b], omega, a, sandwich[b]);
+        next += (beta(b) * keep) * sandwich[b];
+      }
+      const double change = (next - a).norm() / std::max(next.norm(), 1e-300);
+      a.swap(next);
+      ++result.inner_iterations;
+      if (change < o.inner_tol) break;
+    }
+    // β-step (Eq. 38–40).
+    losses = losses_at(a);
+    beta = beta_step(losses, o.lambda);
+    const double value = objective_value(beta, losses, o.mu, o.lambda, (a - e).squaredNorm());
+    result.objective.push_back(value);
+    result.outer_iterations = outer + 1;
+    if (std::abs(value - previous) <= o.outer_tol * std::max(std::abs(previous), 1e-300)) {
+      result.converged = true;
+      break;
+    }
+    previous = value;
+  }
+  // Each entry of S Â S is summed in its own order, so Â is symmetric only up to rounding;
+  // averaging with its transpose makes it exactly symmetric for the eigensolver.
+  const SparseMatrixD a_hat = with_values(omega, a);
+  result.affinity = 0.5 * (a_hat + SparseMatrixD(a_hat.transpose()));
+  result.beta = beta;
+  result.losses = losses;
+  return result;
+}
+
+}  // namespace vlc
