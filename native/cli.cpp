@@ -1,0 +1,735 @@
+// vlcluster — the native command-line tool: cluster CLIP image embeddings with the NTK-anchored
+// spectral clustering + RAD of ALGORITHM.md, or write a synthetic dataset to try it on.
+//
+// Exit codes: 0 success, 1 bad data (unreadable/invalid input files, clustering failure),
+// 2 bad usage (unknown option, missing or invalid argument). Every failure prints exactly one
+// line on stderr: "vlcluster: <file or option>: <problem>".
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "json.hpp"
+#include "npy.hpp"
+#include "vlc/cluster.hpp"
+#include "vlc/error.hpp"
+#include "vlc/metrics.hpp"
+#include "vlc/parallel.hpp"
+#include "vlc/synthetic.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Bad command line: exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <class... Parts>
+[[noreturn]] void usage_fail(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  throw UsageError(out.str());
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// ------------------------------------------------------------------------------------------
+// Help texts
+
+const char* kMainHelp =
+    R"(vlcluster — cluster images by their CLIP embeddings, guided by the names of things.
+
+Given CLIP embeddings of your images and of a vocabulary of nouns (each noun embedded under
+one or more prompt templates such as "a photo of a {}."), vlcluster groups the images into K
+clusters with NTK-anchored spectral clustering and Regularised Affinity Diffusion (RAD).
+
+Usage:
+  vlcluster cluster --images Z.npy --nouns T.npy --vocab words.txt --k 10 --out result.json
+  vlcluster synth --out DIR            write a small synthetic dataset to try the above on
+  vlcluster cluster --help             all options of `cluster`, with shapes and examples
+  vlcluster synth --help               all options of `synth`
+  vlcluster --version
+
+Inputs are NumPy .npy files (np.save): float32, float16 or float64, C order.
+  Z.npy      M×d     one CLIP image embedding per row (M images, dimension d)
+  T.npy      B×L×d   the L vocabulary nouns embedded under each of B prompt templates
+  words.txt          the L nouns, one per line, in the same order as T's rows
+
+Try it:
+  vlcluster synth --out demo --k 4 --m 400
+  vlcluster cluster --images demo/images.npy --nouns demo/nouns.npy --vocab demo/words.txt \
+      --k 4 --truth demo/truth.npy --out demo/result.json
+
+Exit codes: 0 ok, 1 bad input data, 2 bad command line.
+)";
+
+const char* kClusterHelp =
+    R"(vlcluster cluster — group M images into K clusters.
+
+Usage:
+  vlcluster cluster --images Z.npy --nouns T.npy --k K [options]
+
+Required:
+  --images Z.npy       image embeddings, shape M×d (M images, CLIP dimension d, e.g. 512).
+                       Rows need not be normalised; a zero or NaN row is an error.
+  --nouns T.npy        noun (text) embeddings, shape B×L×d: the L nouns of the vocabulary,
+                       each embedded under B prompt templates ("a photo of a {}.", ...).
+                       Alternatively give --nouns once per template, each file L×d.
+                       Same d as the images (same CLIP model).
+  --k K                number of clusters, an integer ≥ 2 (and ≤ M).
+
+Optional inputs and outputs:
+  --vocab words.txt    the L nouns, one per line, in the order of T's rows; lets the result
+                       name the nouns kept. The line count must equal L.
+  --out result.json    write the full result as JSON (labels, kept nouns, template weights,
+                       timings, graph statistics, eigenvalues, metrics, options);
+                       schema: native/result.schema.json. "-" writes to stdout.
+  --labels-out FILE    write the M cluster labels (0..K-1): FILE.npy (int32) or FILE.csv
+                       (header "image,label", one row per image).
+  --truth y.npy        true class of each image (int32/int64, shape M): prints ACC, NMI, ARI.
+
+Method and parameters:
+  --method NAME        ntk-rad (default: NTK per template + RAD), ntk-mean (NTK per template,
+                       plain mean), ntk-pe (NTK of prompt-ensembled nouns), ntk-single (NTK of
+                       one template, see --template), rbf or cosine (image-only kNN graph),
+                       kmeans (k-means on the image embeddings).
+  --template I         template index 0..B-1 for ntk-single (default 0).
+  --q N                neighbours per node in the kNN graph (default 30).
+  --tau T              NTK temperature τ (default 0.04).
+  --mu M               RAD pull towards the identity μ (default 0.1).
+  --lambda L           RAD template-weight regulariser λ (default 10).
+  --seed S             random seed, a non-negative integer (default 0).
+  --threads N          worker threads (default: all cores).
+  --quiet              no progress display and no timing summary on stderr.
+
+Progress (stage, percent, ETA) is drawn on stderr when it is a terminal.
+
+Example:
+  vlcluster synth --out demo --k 4 --m 400
+  vlcluster cluster --images demo/images.npy --nouns demo/nouns.npy --vocab demo/words.txt \
+      --k 4 --truth demo/truth.npy --labels-out demo/labels.csv --out demo/result.json
+
+  From Python: np.save("Z.npy", image_features.astype("float32"))  # M×d
+               np.save("T.npy", np.stack(per_template_text_features))  # B×L×d
+)";
+
+const char* kSynthHelp =
+    R"(vlcluster synth — write a synthetic CLIP-like dataset with known classes.
+
+Usage:
+  vlcluster synth --out DIR [--m 2000] [--k 10] [--d 64] [--vocab 200] [--templates 7] [--seed 1]
+
+Writes into DIR (created if missing):
+  images.npy   M×d float32 image embeddings
+  nouns.npy    B×L×d float32 noun embeddings (B templates, L = --vocab nouns)
+  words.txt    the L nouns, one per line
+  truth.npy    M int64 true classes 0..K-1
+
+Classes come in pairs that look alike in image space but have distinct nouns, so text
+guidance matters. Then:
+  vlcluster cluster --images DIR/images.npy --nouns DIR/nouns.npy --vocab DIR/words.txt \
+      --k K --truth DIR/truth.npy
+)";
+
+// ------------------------------------------------------------------------------------------
+// Command-line parsing: "--name value", "--name=value" and flags.
+
+struct Args {
+  std::vector<std::pair<std::string, std::string>> values;  // in order, repeats allowed
+  std::vector<std::string> flags;
+
+  bool has(const std::string& name) const {
+    for (auto& v : values) if (v.first == name) return true;
+    return false;
+  }
+  bool flag(const std::string& name) const { return std::find(flags.begin(), flags.end(), name) != flags.end(); }
+  std::vector<std::string> all(const std::string& name) const {
+    std::vector<std::string> out;
+    for (auto& v : values) if (v.first == name) out.push_back(v.second);
+    return out;
+  }
+  std::string get(const std::string& name, const std::string& fallback = "") const {
+    auto a = all(name);
+    return a.empty() ? fallback : a.back();
+  }
+};
+
+Args parse_args(int argc, char** argv, int start, const std::vector<std::string>& valued,
+                const std::vector<std::string>& repeatable, const std::vector<std::string>& flag_names,
+                const std::string& command) {
+  Args args;
+  for (int i = start; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || a.size() == 2)
+      usage_fail(a, ": unexpected argument (options start with --; see vlcluster ", command, " --help)");
+    std::string name = a, value;
+    bool inline_value = false;
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      inline_value = true;
+    }
+    if (std::find(flag_names.begin(), flag_names.end(), name) != flag_names.end()) {
+      if (inline_value) usage_fail(name, ": takes no value");
+      args.flags.push_back(name);
+      continue;
+    }
+    if (std::find(valued.begin(), valued.end(), name) == valued.end())
+      usage_fail(name, ": unknown option (see vlcluster ", command, " --help)");
+    if (!inline_value) {
+      if (i + 1 >= argc) usage_fail(name, ": missing value");
+      value = argv[++i];
+    }
+    if (value.empty()) usage_fail(name, ": empty value");
+    if (args.has(name) && std::find(repeatable.begin(), repeatable.end(), name) == repeatable.end())
+      usage_fail(name, ": given more than once");
+    args.values.emplace_back(name, value);
+  }
+  return args;
+}
+
+long long parse_int(const std::string& name, const std::string& text, long long min, long long max) {
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE)
+    usage_fail(name, ": expected an integer, got '", text, "'");
+  if (v < min) usage_fail(name, ": must be at least ", min, " (got ", v, ")");
+  if (v > max) usage_fail(name, ": must be at most ", max, " (got ", v, ")");
+  return v;
+}
+
+std::uint64_t parse_seed(const std::string& name, const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  if (text.empty() || text[0] == '-' || text[0] == '+') usage_fail(name, ": expected a non-negative integer, got '", text, "'");
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) usage_fail(name, ": expected a non-negative integer, got '", text, "'");
+  return v;
+}
+
+double parse_double(const std::string& name, const std::string& text, double min, bool min_inclusive) {
+  errno = 0;
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+    usage_fail(name, ": expected a finite number, got '", text, "'");
+  if (min_inclusive ? v < min : v <= min)
+    usage_fail(name, ": must be ", min_inclusive ? "at least " : "greater than ", min, " (got ", text, ")");
+  return v;
+}
+
+std::string ends_with_ext(const std::string& path) {
+  auto dot = path.rfind('.');
+  auto slash = path.rfind('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string e = path.substr(dot);
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e;
+}
+
+// ------------------------------------------------------------------------------------------
+// Progress display on stderr
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled) {}
+
+  void update(const std::string& stage, double fraction) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (stage != stage_) {
+      stage_ = stage;
+      stage_start_ = now;
+      last_draw_ = Clock::time_point{};
+    }
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    if (fraction < 1.0 && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    double elapsed = std::chrono::duration<double>(now - stage_start_).count();
+    char line[160];
+    int n = std::snprintf(line, sizeof line, "\r  %-8s %3d%%", stage.c_str(), static_cast<int>(fraction * 100 + 1e-9));
+    std::string text(line, static_cast<std::size_t>(std::max(n, 0)));
+    if (fraction > 0.01 && fraction < 1.0 && elapsed > 0.5) {
+      double eta = elapsed * (1 - fraction) / fraction;
+      text += "  ETA " + format_duration(eta);
+    } else if (fraction >= 1.0) {
+      text += "  " + format_duration(elapsed);
+    }
+    text += "\033[K";
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  // Clears the progress line so the next output starts on a clean line.
+  void clear() {
+    if (enabled_ && drawn_) {
+      std::fputs("\r\033[K", stderr);
+      std::fflush(stderr);
+      drawn_ = false;
+    }
+  }
+
+  static std::string format_duration(double s) {
+    char buf[32];
+    if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", std::ceil(s));
+    else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
+    else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600), static_cast<int>(s / 60) % 60);
+    return buf;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::string stage_;
+  Clock::time_point stage_start_, last_draw_;
+};
+
+std::string format_seconds(double s) {
+  char buf[32];
+  if (s < 10) std::snprintf(buf, sizeof buf, "%.2fs", s);
+  else std::snprintf(buf, sizeof buf, "%.1fs", s);
+  return buf;
+}
+
+// ------------------------------------------------------------------------------------------
+// Input helpers
+
+std::vector<std::string> read_vocab(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) vlc::fail(path, ": cannot open: no such file");
+  if (std::filesystem::is_directory(path, ec)) vlc::fail(path, ": is a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) vlc::fail(path, ": cannot open: ", std::strerror(errno));
+  std::vector<std::string> words;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (words.empty() && line.rfind("\xef\xbb\xbf", 0) == 0) line = line.substr(3);  // UTF-8 BOM
+    words.push_back(line);
+  }
+  if (in.bad()) vlc::fail(path, ": cannot read: ", std::strerror(errno));
+  while (!words.empty() && words.back().empty()) words.pop_back();
+  for (std::size_t i = 0; i < words.size(); ++i)
+    if (words[i].find_first_not_of(" \t") == std::string::npos)
+      vlc::fail(path, ": line ", i + 1, " is empty (expected one noun per line)");
+  if (words.empty()) vlc::fail(path, ": no words (expected one noun per line)");
+  return words;
+}
+
+// Every row must be finite and non-zero (it is L2-normalised later).
+void check_rows(const vlc::RowMatrixF& m, const std::string& file, const std::string& row_name) {
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    bool zero = true;
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+      float v = m(i, j);
+      if (!std::isfinite(v))
+        vlc::fail(file, ": ", row_name, i, " contains a non-finite value (", v, ") in column ", j);
+      if (v != 0) zero = false;
+    }
+    if (zero) vlc::fail(file, ": ", row_name, i, " is all zeros and cannot be normalised");
+  }
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) vlc::fail(path, ": cannot write: ", std::strerror(errno));
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      vlc::fail(path, ": cannot write: ", std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    std::remove(tmp.c_str());
+    vlc::fail(path, ": cannot write: ", std::strerror(e));
+  }
+}
+
+// Truth labels may be any integers: map them to 0..C-1 in order of first appearance.
+vlc::Labels compact_labels(const vlc::Labels& y) {
+  std::map<int, int> ids;
+  vlc::Labels out(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    auto it = ids.find(y[i]);
+    if (it == ids.end()) it = ids.emplace(y[i], static_cast<int>(ids.size())).first;
+    out[i] = it->second;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------
+// vlcluster cluster
+
+int run_cluster(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::fputs(kClusterHelp, stdout);
+      return 0;
+    }
+  Args args = parse_args(argc, argv, 2,
+                         {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
+                          "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template"},
+                         {"--nouns"}, {"--quiet"}, "cluster");
+  const bool quiet = args.flag("--quiet");
+  const auto t_start = Clock::now();
+
+  // --- options (all usage errors before any file is read)
+  if (!args.has("--images")) usage_fail("--images: missing (the M×d image embeddings, a .npy file)");
+  if (!args.has("--nouns")) usage_fail("--nouns: missing (the B×L×d noun embeddings, a .npy file)");
+  if (!args.has("--k")) usage_fail("--k: missing (the number of clusters)");
+  const std::string images_path = args.get("--images");
+  const std::vector<std::string> noun_paths = args.all("--nouns");
+  const std::string vocab_path = args.get("--vocab");
+  const std::string out_path = args.get("--out");
+  const std::string labels_path = args.get("--labels-out");
+  const std::string truth_path = args.get("--truth");
+
+  vlc::Options opt;
+  const std::string k_text = args.get("--k");
+  if (k_text == "auto") usage_fail("--k auto is not available yet; give --k N");
+  opt.k = static_cast<int>(parse_int("--k", k_text, 2, 1 << 30));
+  if (args.has("--method")) {
+    try {
+      opt.method = vlc::parse_method(args.get("--method"));
+    } catch (const std::exception& e) {
+      usage_fail("--method: ", e.what());
+    }
+  }
+  if (args.has("--q")) opt.q = static_cast<int>(parse_int("--q", args.get("--q"), 1, 1 << 30));
+  if (args.has("--tau")) opt.tau = parse_double("--tau", args.get("--tau"), 0, false);
+  if (args.has("--mu")) opt.rad.mu = parse_double("--mu", args.get("--mu"), 0, true);
+  if (args.has("--lambda")) opt.rad.lambda = parse_double("--lambda", args.get("--lambda"), 0, false);
+  if (args.has("--seed")) opt.seed = parse_seed("--seed", args.get("--seed"));
+  if (args.has("--template")) {
+    if (opt.method != vlc::Method::NtkSingle) usage_fail("--template: only applies to --method ntk-single");
+    opt.template_index = static_cast<int>(parse_int("--template", args.get("--template"), 0, 1 << 30));
+  }
+  int threads = 0;
+  if (args.has("--threads")) threads = static_cast<int>(parse_int("--threads", args.get("--threads"), 1, 4096));
+  if (!labels_path.empty()) {
+    auto e = ends_with_ext(labels_path);
+    if (e != ".npy" && e != ".csv") usage_fail("--labels-out: ", labels_path, ": must end in .npy or .csv");
+  }
+  if (threads > 0) vlc::set_threads(threads);
+
+  Progress progress(!quiet && isatty(STDERR_FILENO));
+  std::vector<vlc::StageTiming> timings;
+
+  // --- read and check the inputs
+  auto t_read = Clock::now();
+  progress.update("read", 0);
+  vlc::RowMatrixF images = vlc::npy::read_matrix(images_path, "M×d (images × embedding dimension)");
+  const Eigen::Index m = images.rows(), d = images.cols();
+  std::vector<vlc::RowMatrixF> templates;
+  std::vector<std::string> template_file;  // which file each template came from
+  for (const auto& p : noun_paths) {
+    auto t = vlc::npy::read_templates(p);
+    for (auto& x : t) {
+      if (x.cols() != d)
+        vlc::fail(p, ": embedding dimension ", x.cols(), " does not match ", images_path, " (", d,
+                  "); images and nouns must come from the same CLIP model");
+      if (!templates.empty() && x.rows() != templates[0].rows())
+        vlc::fail(p, ": has ", x.rows(), " nouns per template but ", template_file[0], " has ",
+                  templates[0].rows(), "; every template must embed the same vocabulary");
+      templates.push_back(std::move(x));
+      template_file.push_back(p);
+    }
+  }
+  const Eigen::Index vocab_size = templates[0].rows();
+  const int n_templates = static_cast<int>(templates.size());
+  std::vector<std::string> words;
+  if (!vocab_path.empty()) {
+    words = read_vocab(vocab_path);
+    if (static_cast<Eigen::Index>(words.size()) != vocab_size)
+      vlc::fail(vocab_path, ": has ", words.size(), " words but ", noun_paths[0], " has L = ", vocab_size,
+                " nouns per template; the vocabulary needs one word per line for each noun");
+  }
+  vlc::Labels truth;
+  if (!truth_path.empty()) {
+    truth = vlc::npy::read_labels(truth_path);
+    if (static_cast<Eigen::Index>(truth.size()) != m)
+      vlc::fail(truth_path, ": has ", truth.size(), " labels but ", images_path, " has M = ", m, " images");
+  }
+  if (m < 2) vlc::fail(images_path, ": only ", m, " image; at least 2 are needed");
+  if (opt.k > m) vlc::fail(images_path, ": --k ", opt.k, " is more than the M = ", m, " images");
+  if (opt.method == vlc::Method::NtkSingle && opt.template_index >= n_templates)
+    usage_fail("--template: ", opt.template_index, " is out of range: there are ", n_templates,
+               " templates (0..", n_templates - 1, ")");
+  check_rows(images, images_path, "image row ");
+  for (int b = 0; b < n_templates; ++b) {
+    std::string prefix = n_templates > 1 && noun_paths.size() == 1 ? "template " + std::to_string(b) + ", noun row " : "noun row ";
+    check_rows(templates[static_cast<std::size_t>(b)], template_file[static_cast<std::size_t>(b)], prefix);
+  }
+  timings.push_back({"read", seconds_since(t_read)});
+
+  // --- cluster
+  opt.progress = [&progress](const std::string& stage, double f) { progress.update(stage, f); };
+  vlc::Result result;
+  try {
+    result = vlc::cluster(images, templates, opt);
+  } catch (const vlc::Error& e) {
+    progress.clear();
+    vlc::fail(images_path, ": ", e.what());
+  }
+  progress.clear();
+  for (const auto& t : result.timings) timings.push_back(t);
+
+  // --- metrics
+  double acc = 0, nmi = 0, ari = 0;
+  if (!truth.empty()) {
+    vlc::Labels y = compact_labels(truth);
+    acc = vlc::accuracy(y, result.labels);
+    nmi = vlc::nmi(y, result.labels);
+    ari = vlc::ari(y, result.labels);
+  }
+
+  // --- outputs
+  auto t_write = Clock::now();
+  if (!labels_path.empty()) {
+    if (ends_with_ext(labels_path) == ".npy") {
+      vlc::npy::write_labels(labels_path, result.labels, vlc::npy::DType::Int32);
+    } else {
+      std::string csv = "image,label\n";
+      csv.reserve(csv.size() + result.labels.size() * 8);
+      for (std::size_t i = 0; i < result.labels.size(); ++i)
+        csv += std::to_string(i) + "," + std::to_string(result.labels[i]) + "\n";
+      write_text_file(labels_path, csv);
+    }
+  }
+  std::vector<long long> sizes(static_cast<std::size_t>(std::max(result.k, 0)), 0);
+  for (int l : result.labels)
+    if (l >= 0 && l < result.k) ++sizes[static_cast<std::size_t>(l)];
+
+  if (!out_path.empty()) {
+    double write_partial = seconds_since(t_write);
+    double total = seconds_since(t_start);
+    vlc::json::Writer w;
+    w.begin_object();
+    w.field("tool", "vlcluster").field("version", kVersion);
+    w.field("method", vlc::method_name(opt.method)).field("k", result.k);
+    w.key("input").begin_object();
+    w.field("images", images_path).key("nouns").begin_array(true);
+    for (auto& p : noun_paths) w.value(p);
+    w.end_array();
+    w.key("vocab");
+    if (vocab_path.empty()) w.value(nullptr); else w.value(vocab_path);
+    w.key("truth");
+    if (truth_path.empty()) w.value(nullptr); else w.value(truth_path);
+    w.field("m", static_cast<long long>(m)).field("d", static_cast<long long>(d));
+    w.field("vocab_size", static_cast<long long>(vocab_size)).field("templates", n_templates);
+    w.end_object();
+    w.array_field("labels", result.labels);
+    w.array_field("cluster_sizes", sizes);
+    w.key("beta").begin_array(true);
+    for (Eigen::Index i = 0; i < result.beta.size(); ++i) w.value(result.beta[i]);
+    w.end_array();
+    w.key("kept_nouns").begin_object();
+    w.field("count", static_cast<long long>(result.kept_nouns.size()));
+    w.array_field("indices", result.kept_nouns);
+    w.key("words");
+    if (words.empty()) {
+      w.value(nullptr);
+    } else {
+      w.begin_array(true);
+      for (int i : result.kept_nouns)
+        w.value(i >= 0 && i < static_cast<int>(words.size()) ? words[static_cast<std::size_t>(i)] : std::string());
+      w.end_array();
+    }
+    w.end_object();
+    w.key("timings").begin_array();
+    for (const auto& t : timings) {
+      w.begin_object(); w.field("stage", t.stage).field("seconds", t.seconds); w.end_object();
+    }
+    w.begin_object(); w.field("stage", "write").field("seconds", write_partial); w.end_object();
+    w.end_array();
+    w.field("total_seconds", total);
+    w.key("graphs").begin_array();
+    for (const auto& g : result.graphs) {
+      w.begin_object();
+      w.field("nodes", static_cast<long long>(g.nodes)).field("edges", static_cast<long long>(g.edges));
+      w.field("rescued", static_cast<long long>(g.rescued)).field("isolated", static_cast<long long>(g.isolated));
+      w.end_object();
+    }
+    w.end_array();
+    w.key("rad").begin_object();
+    w.field("outer_iterations", result.rad_outer_iterations).field("converged", result.rad_converged);
+    w.end_object();
+    w.key("eigenvalues").begin_array(true);
+    for (Eigen::Index i = 0; i < result.eigenvalues.size(); ++i) w.value(result.eigenvalues[i]);
+    w.end_array();
+    w.key("metrics");
+    if (truth.empty()) {
+      w.value(nullptr);
+    } else {
+      w.begin_object(); w.field("accuracy", acc).field("nmi", nmi).field("ari", ari); w.end_object();
+    }
+    w.key("options").begin_object();
+    w.field("k", opt.k).field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
+    w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
+    w.field("threads", vlc::max_threads()).field("template", opt.template_index);
+    w.end_object();
+    w.end_object();
+    std::string text = w.str() + "\n";
+    if (out_path == "-") {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+      write_text_file(out_path, text);
+    }
+  }
+  timings.push_back({"write", seconds_since(t_write)});
+
+  // --- report
+  if (!quiet && out_path != "-") {
+    std::ostringstream s;
+    s << m << " images -> " << result.k << " clusters (" << vlc::method_name(opt.method) << "), "
+      << result.kept_nouns.size() << " nouns kept";
+    if (!words.empty() && !result.kept_nouns.empty()) {
+      s << ":";
+      std::size_t shown = std::min<std::size_t>(result.kept_nouns.size(), 10);
+      for (std::size_t i = 0; i < shown; ++i) {
+        int idx = result.kept_nouns[i];
+        if (idx >= 0 && idx < static_cast<int>(words.size())) s << " " << words[static_cast<std::size_t>(idx)];
+      }
+      if (shown < result.kept_nouns.size()) s << " ...";
+    }
+    std::printf("%s\n", s.str().c_str());
+  }
+  if (!truth.empty()) {
+    // the metrics go to stdout unless it carries the JSON
+    std::FILE* to = out_path == "-" ? stderr : stdout;
+    std::fprintf(to, "ACC %.4f  NMI %.4f  ARI %.4f\n", acc, nmi, ari);
+  }
+  if (!quiet) {
+    std::ostringstream s;
+    s << "vlcluster: timings:";
+    for (const auto& t : timings) s << " " << t.stage << " " << format_seconds(t.seconds);
+    s << ", total " << format_seconds(seconds_since(t_start));
+    std::fprintf(stderr, "%s\n", s.str().c_str());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// vlcluster synth
+
+int run_synth(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::fputs(kSynthHelp, stdout);
+      return 0;
+    }
+  Args args = parse_args(argc, argv, 2, {"--out", "--m", "--k", "--d", "--vocab", "--templates", "--seed"}, {},
+                         {"--quiet"}, "synth");
+  if (!args.has("--out")) usage_fail("--out: missing (the folder to write the dataset into)");
+  vlc::SyntheticOptions so;
+  so.m = 2000;
+  so.k = 10;
+  so.d = 64;
+  so.vocab = 200;
+  so.templates = 7;
+  so.seed = 1;
+  const int big = 1 << 30;
+  if (args.has("--m")) so.m = static_cast<int>(parse_int("--m", args.get("--m"), 2, big));
+  if (args.has("--k")) so.k = static_cast<int>(parse_int("--k", args.get("--k"), 2, big));
+  if (args.has("--d")) so.d = static_cast<int>(parse_int("--d", args.get("--d"), 2, 1 << 16));
+  if (args.has("--vocab")) so.vocab = static_cast<int>(parse_int("--vocab", args.get("--vocab"), 1, big));
+  if (args.has("--templates")) so.templates = static_cast<int>(parse_int("--templates", args.get("--templates"), 1, 1024));
+  if (args.has("--seed")) so.seed = parse_seed("--seed", args.get("--seed"));
+  if (so.k > so.m) usage_fail("--k: ", so.k, " classes need at least as many images (--m ", so.m, ")");
+  if (so.vocab < so.k) usage_fail("--vocab: ", so.vocab, " nouns is fewer than the ", so.k, " classes (--k)");
+  if (static_cast<double>(so.m) * so.d > 5e8 || static_cast<double>(so.templates) * so.vocab * so.d > 5e8)
+    usage_fail("--m/--vocab/--d: dataset too large for synth");
+
+  const std::string dir = args.get("--out");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) vlc::fail(dir, ": cannot create folder: ", ec ? ec.message() : "not a folder");
+
+  vlc::SyntheticData data = vlc::make_synthetic(so);
+  auto path = [&dir](const char* name) { return (std::filesystem::path(dir) / name).string(); };
+  vlc::npy::write_matrix(path("images.npy"), data.images);
+  vlc::npy::write_templates(path("nouns.npy"), data.templates);
+  vlc::npy::write_labels(path("truth.npy"), data.truth, vlc::npy::DType::Int64);
+  std::string words;
+  for (const auto& w : data.words) words += w + "\n";
+  write_text_file(path("words.txt"), words);
+  if (!args.flag("--quiet")) {
+    std::printf("wrote %s: images.npy (%lld×%lld), nouns.npy (%zu×%lld×%lld), words.txt (%zu), truth.npy (%zu, %d classes)\n",
+                dir.c_str(), static_cast<long long>(data.images.rows()), static_cast<long long>(data.images.cols()),
+                data.templates.size(),
+                static_cast<long long>(data.templates.empty() ? 0 : data.templates[0].rows()),
+                static_cast<long long>(data.templates.empty() ? 0 : data.templates[0].cols()), data.words.size(),
+                data.truth.size(), so.k);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2) {
+      std::fputs(kMainHelp, stderr);
+      return 2;
+    }
+    std::string cmd = argv[1];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::fputs(kMainHelp, stdout);
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::printf("vlcluster %s\n", kVersion);
+      return 0;
+    }
+    if (cmd == "cluster") return run_cluster(argc, argv);
+    if (cmd == "synth") return run_synth(argc, argv);
+    usage_fail(cmd, ": unknown command (commands: cluster, synth; see vlcluster --help)");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "vlcluster: %s\n", one_line(e.what()).c_str());
+    return 2;
+  } catch (const vlc::Error& e) {
+    std::fprintf(stderr, "vlcluster: %s\n", one_line(e.what()).c_str());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "vlcluster: out of memory (try fewer images, a smaller --q, or a machine with more RAM)\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vlcluster: internal error: %s\n", one_line(e.what()).c_str());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "vlcluster: internal error (unknown exception)\n");
+    return 1;
+  }
+}
