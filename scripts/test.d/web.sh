@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The web package's tests: node's test runner over web/test/ (tokenizer, preprocessing, encoder on
+# the tiny CLIP-shaped model). Needs no network: npm packages come from scripts/setup, the models
+# from models/make_tiny_clip.py (checked here to regenerate byte for byte), and the encoder tests
+# serve files from 127.0.0.1 only.
+# Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+passed=0; failed=0
+
+if [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/onnxruntime-node ]; then
+  echo "web: node_modules is missing onnxruntime-web/onnxruntime-node: run scripts/setup (npm install) first"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# The committed tiny models must be exactly what the generator makes (Debian's python3-onnx + numpy).
+py=/usr/bin/python3
+if "$py" -c "import onnx, numpy" 2>/dev/null; then
+  tmp=$(mktemp -d)
+  ok=1
+  "$py" models/make_tiny_clip.py --out "$tmp/tiny-clip" 2>/dev/null || ok=0
+  "$py" models/make_tiny_clip.py --out "$tmp/broken" --broken-output --dim 8 --hidden 4 --width 4 --merges 0 2>/dev/null || ok=0
+  for f in vision_model.onnx text_model.onnx vocab.json merges.txt; do
+    cmp -s "$tmp/tiny-clip/$f" "models/tiny-clip/$f" || { echo "web: models/tiny-clip/$f differs from what models/make_tiny_clip.py makes"; ok=0; }
+    cmp -s "$tmp/broken/$f" "web/test/fixtures/tiny-clip-broken/$f" || { echo "web: web/test/fixtures/tiny-clip-broken/$f differs from the generator's"; ok=0; }
+  done
+  rm -rf "$tmp"
+  if [ "$ok" = 1 ]; then echo "ok - tiny CLIP models regenerate byte for byte"; passed=$((passed + 1));
+  else echo "not ok - tiny CLIP models regenerate byte for byte"; failed=$((failed + 1)); fi
+else
+  echo "# skip: python3-onnx not available, the committed tiny models are used as they are"
+fi
+
+log=$(mktemp)
+node --test --test-reporter=tap --test-concurrency=1 web/test/ 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+p=$(grep -E "^# pass [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
+f=$(grep -E "^# fail [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
+c=$(grep -E "^# cancelled [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
+rm -f "$log"
+if [ -z "$p" ] || [ -z "$f" ]; then
+  echo "web: node's test runner printed no summary (exit $rc)"
+  p=${p:-0}; f=$(( ${f:-0} + 1 ))
+fi
+f=$((f + ${c:-0}))
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+passed=$((passed + p)); failed=$((failed + f))
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,16 @@
+// vlcluster: cluster photos by CLIP embeddings, on the device.
+// This entry point exports the encoding side (tokenizer, image preprocessing, ONNX encoder);
+// the clustering core (WebAssembly) is exported from here as well once its bindings land.
+
+export {
+  ClipTokenizer, bytesToUnicode, cleanText, CLIP_PATTERN, CONTEXT_LENGTH, START_TOKEN, END_TOKEN,
+} from './tokenizer.js';
+export {
+  preprocessImage, resizeAndCrop, resizeBicubicRGB, shortestSideSize, toRGB,
+  readJpegInfo, readExifOrientation, applyOrientation, decodeImage, browserAppliesExifOrientation,
+  CLIP_IMAGE_SIZE, CLIP_MEAN, CLIP_STD,
+} from './preprocess.js';
+export {
+  Encoder, ModelFormatError, loadBytes, l2NormalizeRows,
+  DEFAULT_EXECUTION_PROVIDERS, VISION_INPUT, VISION_OUTPUT, TEXT_INPUT, TEXT_MASK, TEXT_OUTPUT,
+} from './encoder.js';
