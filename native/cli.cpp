@@ -249,6 +249,13 @@ std::string ends_with_ext(const std::string& path) {
 // ------------------------------------------------------------------------------------------
 // Progress display on stderr
 
+std::string format_seconds(double s) {
+  char buf[32];
+  if (s < 10) std::snprintf(buf, sizeof buf, "%.2fs", s);
+  else std::snprintf(buf, sizeof buf, "%.1fs", s);
+  return buf;
+}
+
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
@@ -272,7 +279,7 @@ class Progress {
       double eta = elapsed * (1 - fraction) / fraction;
       text += "  ETA " + format_duration(eta);
     } else if (fraction >= 1.0) {
-      text += "  " + format_duration(elapsed);
+      text += "  " + format_seconds(elapsed);
     }
     text += "\033[K";
     std::fputs(text.c_str(), stderr);
@@ -303,13 +310,6 @@ class Progress {
   std::string stage_;
   Clock::time_point stage_start_, last_draw_;
 };
-
-std::string format_seconds(double s) {
-  char buf[32];
-  if (s < 10) std::snprintf(buf, sizeof buf, "%.2fs", s);
-  else std::snprintf(buf, sizeof buf, "%.1fs", s);
-  return buf;
-}
 
 // ------------------------------------------------------------------------------------------
 // Input helpers

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""End-to-end checks of the native `vlcluster` CLI.
+
+Usage: check_cli.py VLCLUSTER_BINARY [WORK_DIR]
+
+Synthesises a dataset, clusters it, checks the outputs (labels as .npy and .csv, metrics on
+stdout, result.json against native/result.schema.json), then feeds the CLI bad inputs and
+checks that each exits non-zero with one line on stderr naming the file and the problem.
+
+Needs only the Python standard library: .npy files are read and written by hand here (so the
+checks also cross-check the CLI's own reader and writer). NumPy, when present, additionally
+loads the CLI's outputs; jsonschema, when present, validates the result (otherwise a small
+draft-07 subset validator below does). Ends with "cli checks: N passed, N failed".
+"""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.join(HERE, "..", "..", "native", "result.schema.json")
+
+passed = 0
+failed = 0
+
+
+def check(ok, name, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   - {name}")
+    else:
+        failed += 1
+        print(f"FAIL - {name}" + (f": {detail}" if detail else ""))
+    return ok
+
+
+# ---------------------------------------------------------------------------------------------
+# .npy by hand
+
+DT = {"<f4": ("f", 4), "<f2": ("e", 2), "<f8": ("d", 8), "<i4": ("i", 4), "<i8": ("q", 8), "|u1": ("B", 1),
+      ">f4": (">f", 4)}
+
+
+def npy_bytes(array_flat, shape, descr="<f4", fortran=False, major=1):
+    fmt, size = DT[descr]
+    d = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }" % (
+        descr, "True" if fortran else "False", ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+    prefix = 10 if major == 1 else 12
+    total = (prefix + len(d) + 1 + 63) // 64 * 64
+    header = d + " " * (total - prefix - len(d) - 1) + "\n"
+    out = b"\x93NUMPY" + bytes([major, 0])
+    out += struct.pack("<H" if major == 1 else "<I", len(header)) + header.encode("latin1")
+    if fmt.startswith(">"):
+        out += struct.pack(">%d%s" % (len(array_flat), fmt[1:]), *array_flat)
+    else:
+        out += struct.pack("<%d%s" % (len(array_flat), fmt), *array_flat)
+    return out
+
+
+def write_npy(path, array_flat, shape, descr="<f4", **kw):
+    with open(path, "wb") as f:
+        f.write(npy_bytes(array_flat, shape, descr, **kw))
+
+
+def read_npy(path):
+    """Returns (descr, shape, flat list)."""
+    with open(path, "rb") as f:
+        b = f.read()
+    assert b[:6] == b"\x93NUMPY", "bad magic"
+    major = b[6]
+    if major == 1:
+        (hl,), start = struct.unpack("<H", b[8:10]), 10
+    else:
+        (hl,), start = struct.unpack("<I", b[8:12]), 12
+    import ast
+    h = ast.literal_eval(b[start:start + hl].decode("latin1"))
+    assert not h["fortran_order"]
+    fmt, size = DT[h["descr"]]
+    n = 1
+    for s in h["shape"]:
+        n *= s
+    data = b[start + hl:]
+    assert len(data) >= n * size, "truncated"
+    return h["descr"], tuple(h["shape"]), list(struct.unpack("<%d%s" % (n, fmt), data[:n * size]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A small draft-07 validator for the subset of keywords result.schema.json uses (fallback).
+
+def validate_subset(inst, schema, root, path="$"):
+    errs = []
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        node = root
+        for part in ref.lstrip("#/").split("/"):
+            node = node[part]
+        return validate_subset(inst, node, root, path)
+    t = schema.get("type")
+    if t is not None:
+        types = t if isinstance(t, list) else [t]
+        def is_type(x, ty):
+            return {"object": isinstance(x, dict), "array": isinstance(x, list), "string": isinstance(x, str),
+                    "boolean": isinstance(x, bool), "null": x is None,
+                    "integer": isinstance(x, int) and not isinstance(x, bool),
+                    "number": isinstance(x, (int, float)) and not isinstance(x, bool)}[ty]
+        if not any(is_type(inst, ty) for ty in types):
+            return [f"{path}: {inst!r:.40} is not of type {t}"]
+    if "const" in schema and inst != schema["const"]:
+        errs.append(f"{path}: {inst!r} != const {schema['const']!r}")
+    if "enum" in schema and inst not in schema["enum"]:
+        errs.append(f"{path}: {inst!r} not in {schema['enum']}")
+    if isinstance(inst, (int, float)) and not isinstance(inst, bool):
+        if "minimum" in schema and inst < schema["minimum"]:
+            errs.append(f"{path}: {inst} < minimum {schema['minimum']}")
+        if "maximum" in schema and inst > schema["maximum"]:
+            errs.append(f"{path}: {inst} > maximum {schema['maximum']}")
+        if "exclusiveMinimum" in schema and inst <= schema["exclusiveMinimum"]:
+            errs.append(f"{path}: {inst} <= exclusiveMinimum {schema['exclusiveMinimum']}")
+    if isinstance(inst, dict):
+        for k in schema.get("required", []):
+            if k not in inst:
+                errs.append(f"{path}: missing required key {k!r}")
+        props = schema.get("properties", {})
+        for k, v in inst.items():
+            if k in props:
+                errs += validate_subset(v, props[k], root, f"{path}.{k}")
+            elif schema.get("additionalProperties") is False:
+                errs.append(f"{path}: unexpected key {k!r}")
+    if isinstance(inst, list):
+        if "minItems" in schema and len(inst) < schema["minItems"]:
+            errs.append(f"{path}: fewer than {schema['minItems']} items")
+        if "items" in schema:
+            for i, v in enumerate(inst):
+                errs += validate_subset(v, schema["items"], root, f"{path}[{i}]")
+    if "oneOf" in schema:
+        n = sum(1 for s in schema["oneOf"] if not validate_subset(inst, s, root, path))
+        if n != 1:
+            errs.append(f"{path}: matches {n} of oneOf")
+    return errs
+
+
+def schema_errors(doc):
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    try:
+        import jsonschema
+    except ImportError:
+        return validate_subset(doc, schema, schema), "built-in subset validator"
+    jsonschema.Draft7Validator.check_schema(schema)
+    v = jsonschema.Draft7Validator(schema)
+    return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in v.iter_errors(doc)], "jsonschema"
+
+
+# ---------------------------------------------------------------------------------------------
+
+def run(binary, *args):
+    p = subprocess.run([binary, *args], capture_output=True, text=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+METRICS = re.compile(r"ACC ([0-9.]+)\s+NMI ([0-9.]+)\s+ARI (-?[0-9.]+)")
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    work = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="vlc_cli_")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    P = lambda name: os.path.join(work, name)
+
+    # --- help
+    rc, out, err = run(binary, "--help")
+    check(rc == 0 and "Usage" in out and "vlcluster cluster" in out, "vlcluster --help")
+    rc, out, err = run(binary, "cluster", "--help")
+    check(rc == 0 and "--images" in out and "B×L×d" in out and "Example" in out, "vlcluster cluster --help")
+    rc, out, err = run(binary, "synth", "--help")
+    check(rc == 0 and "--out DIR" in out, "vlcluster synth --help")
+    rc, out, err = run(binary)
+    check(rc == 2 and "Usage" in err, "no arguments: usage on stderr, exit 2")
+
+    # --- synth
+    data = P("data")
+    rc, out, err = run(binary, "synth", "--out", data, "--m", "400", "--k", "4", "--d", "32", "--vocab", "60",
+                       "--templates", "5", "--seed", "3")
+    check(rc == 0, "synth exits 0", err)
+    files = {n: os.path.join(data, n) for n in ["images.npy", "nouns.npy", "words.txt", "truth.npy"]}
+    if not check(all(os.path.exists(f) for f in files.values()), "synth writes images.npy, nouns.npy, words.txt, truth.npy"):
+        return finish()
+    di, si, images = read_npy(files["images.npy"])
+    dn, sn, nouns = read_npy(files["nouns.npy"])
+    dt, st, truth = read_npy(files["truth.npy"])
+    words = open(files["words.txt"]).read().splitlines()
+    check(di == "<f4" and si == (400, 32), "images.npy is float32 400×32", f"{di} {si}")
+    check(dn == "<f4" and sn == (5, 60, 32), "nouns.npy is float32 5×60×32", f"{dn} {sn}")
+    check(dt in ("<i4", "<i8") and st == (400,) and sorted(set(truth)) == [0, 1, 2, 3], "truth.npy is 400 ints in 0..3")
+    check(len(words) == 60 and all(words), "words.txt has 60 words")
+
+    # --- cluster, the main run
+    base = ["cluster", "--images", files["images.npy"], "--nouns", files["nouns.npy"], "--vocab", files["words.txt"],
+            "--k", "4"]
+    rc, out, err = run(binary, *base, "--truth", files["truth.npy"], "--out", P("result.json"),
+                       "--labels-out", P("labels.npy"), "--seed", "0", "--threads", "2")
+    check(rc == 0, "cluster ntk-rad exits 0", err.strip())
+    m = METRICS.search(out)
+    check(m is not None, "metrics printed on stdout", out)
+    acc = float(m.group(1)) if m else 0.0
+    check(acc >= 0.9, f"ACC {acc:.4f} >= 0.9 on the easy synthetic data (k=4, m=400, ntk-rad)")
+    check("timings:" in err and "total" in err, "timing summary on stderr")
+    labels = None
+    try:
+        dl, sl, labels = read_npy(P("labels.npy"))
+        check(dl == "<i4" and sl == (400,) and set(labels) <= {0, 1, 2, 3}, "labels.npy: 400 int32 labels in 0..3")
+    except Exception as e:  # noqa: BLE001
+        check(False, "labels.npy readable", str(e))
+    try:
+        import numpy as np
+        check(np.load(P("labels.npy")).tolist() == labels, "labels.npy loads with numpy")
+    except ImportError:
+        pass
+    doc = None
+    try:
+        with open(P("result.json")) as f:
+            doc = json.load(f, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+        check(True, "result.json is valid JSON (no NaN/Infinity)")
+    except Exception as e:  # noqa: BLE001
+        check(False, "result.json is valid JSON", str(e))
+    if doc is not None:
+        errs, how = schema_errors(doc)
+        check(not errs, f"result.json valid against result.schema.json ({how})", "; ".join(errs[:5]))
+        check(doc.get("labels") == labels, "result.json labels equal labels.npy")
+        mt = doc.get("metrics") or {}
+        check(abs(mt.get("accuracy", -1) - acc) < 1e-4, "result.json accuracy equals the printed ACC")
+        kn = doc.get("kept_nouns", {})
+        check(kn.get("words") == [words[i] for i in kn.get("indices", [])] and kn.get("count") == len(kn.get("indices", [])),
+              "kept nouns: words match indices in words.txt")
+        check(len(doc.get("beta", [])) == 5 and abs(sum(doc["beta"]) - 1) < 1e-6, "beta: 5 template weights summing to 1")
+        check(doc.get("options", {}).get("threads") == 2 and doc.get("options", {}).get("k") == 4, "options recorded")
+        check(sum(doc.get("cluster_sizes", [])) == 400, "cluster sizes sum to M")
+        stages = [t["stage"] for t in doc.get("timings", [])]
+        check(stages[:1] == ["read"] and stages[-1:] == ["write"] and len(stages) > 2, "per-stage timings", str(stages))
+
+    # --- csv labels, --quiet, determinism
+    rc, out, err = run(binary, *base, "--labels-out", P("labels.csv"), "--quiet", "--seed", "0", "--threads", "2")
+    check(rc == 0 and err == "", "--quiet: nothing on stderr", err)
+    try:
+        lines = open(P("labels.csv")).read().splitlines()
+        rows = [l.split(",") for l in lines[1:]]
+        check(lines[0] == "image,label" and len(rows) == 400 and [int(r[0]) for r in rows] == list(range(400)),
+              "labels.csv: header and 400 rows")
+        check([int(r[1]) for r in rows] == labels, "labels.csv equals labels.npy (same seed)")
+    except Exception as e:  # noqa: BLE001
+        check(False, "labels.csv readable", str(e))
+
+    # --- one --nouns per template (each L×d), float16 and float64 inputs
+    per = []
+    L, d = 60, 32
+    for b in range(5):
+        path = P(f"template{b}.npy")
+        write_npy(path, nouns[b * L * d:(b + 1) * L * d], (L, d))
+        per.append(path)
+    args = ["cluster", "--images", files["images.npy"], "--vocab", files["words.txt"], "--k", "4", "--seed", "0",
+            "--threads", "2", "--labels-out", P("labels_per.npy"), "--quiet"]
+    for p in per:
+        args += ["--nouns", p]
+    rc, out, err = run(binary, *args)
+    ok = rc == 0 and read_npy(P("labels_per.npy"))[2] == labels
+    check(ok, "--nouns once per template (L×d each) gives the same labels", err.strip())
+
+    write_npy(P("images_f2.npy"), images, (400, 32), "<f2")
+    write_npy(P("images_f8.npy"), images, (400, 32), "<f8", major=2)
+    for name in ["images_f2.npy", "images_f8.npy"]:
+        rc, out, err = run(binary, "cluster", "--images", P(name), "--nouns", files["nouns.npy"], "--k", "4",
+                           "--truth", files["truth.npy"], "--quiet")
+        m = METRICS.search(out)
+        check(rc == 0 and m and float(m.group(1)) >= 0.9, f"{name} clusters with ACC >= 0.9", (out + err).strip())
+
+    # --- every method
+    for method in ["ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans"]:
+        extra = ["--template", "2"] if method == "ntk-single" else []
+        out_json = P(f"result_{method}.json")
+        rc, out, err = run(binary, *base, "--method", method, *extra, "--truth", files["truth.npy"], "--out", out_json,
+                           "--quiet")
+        ok = rc == 0
+        if ok:
+            with open(out_json) as f:
+                d_ = json.load(f)
+            errs, _ = schema_errors(d_)
+            ok = not errs and d_["method"] == method
+            err = "; ".join(errs[:3])
+        check(ok, f"--method {method} runs and its result is schema-valid", err.strip())
+
+    # --- bad inputs: exit code, one line, file named, problem named
+    def bad(name, args, code, *needles):
+        rc, out, err = run(binary, *args)
+        lines = err.splitlines()
+        ok = (rc == code and len(lines) == 1 and lines[0].startswith("vlcluster: ")
+              and all(n.lower() in lines[0].lower() for n in needles))
+        check(ok, f"bad input: {name} -> exit {code}, one line naming {needles}", f"rc={rc} stderr={err!r}")
+
+    img, nn, voc, tru = files["images.npy"], files["nouns.npy"], files["words.txt"], files["truth.npy"]
+    with open(P("bad_magic.npy"), "wb") as f:
+        f.write(b"PK\x03\x04not a numpy file at all" * 4)
+    write_npy(P("uint8.npy"), [1] * 64, (2, 32), "|u1")
+    write_npy(P("int32.npy"), [1] * 64, (2, 32), "<i4")
+    write_npy(P("bigendian.npy"), images, (400, 32), ">f4")
+    write_npy(P("fortran.npy"), images, (400, 32), fortran=True)
+    write_npy(P("images3d.npy"), images, (400, 1, 32))
+    write_npy(P("nouns1d.npy"), nouns[:60], (60,))
+    with open(files["images.npy"], "rb") as f:
+        whole = f.read()
+    with open(P("truncated.npy"), "wb") as f:
+        f.write(whole[:len(whole) // 2])
+    with open(P("header_only.npy"), "wb") as f:
+        f.write(whole[:20])
+    open(P("empty.npy"), "wb").close()
+    with open(P("short_vocab.txt"), "w") as f:
+        f.write("\n".join(words[:59]) + "\n")
+    with open(P("blank_line_vocab.txt"), "w") as f:
+        f.write("\n".join(words[:10] + [""] + words[11:]) + "\n")
+    write_npy(P("nouns_d16.npy"), nouns[:5 * 60 * 16], (5, 60, 16))
+    write_npy(P("truth_short.npy"), truth[:399], (399,), "<i8")
+    write_npy(P("truth_float.npy"), [float(t) for t in truth], (400,), "<f4")
+    nan_images = list(images)
+    nan_images[5 * 32 + 3] = float("nan")
+    write_npy(P("nan_images.npy"), nan_images, (400, 32))
+    zero_images = list(images)
+    zero_images[7 * 32:8 * 32] = [0.0] * 32
+    write_npy(P("zero_images.npy"), zero_images, (400, 32))
+    write_npy(P("tiny.npy"), images[:3 * 32], (3, 32))
+
+    def with_(images=img, nouns=nn, vocab=voc, k="4", *extra):
+        a = ["cluster", "--images", images, "--nouns", nouns, "--k", k]
+        if vocab:
+            a += ["--vocab", vocab]
+        return a + list(extra)
+
+    bad("bad magic", with_(images=P("bad_magic.npy")), 1, "bad_magic.npy", "bad magic")
+    bad("empty file", with_(images=P("empty.npy")), 1, "empty.npy", "empty")
+    bad("wrong dtype uint8", with_(images=P("uint8.npy")), 1, "uint8.npy", "unsupported dtype", "<f4")
+    bad("wrong dtype int32 embeddings", with_(images=P("int32.npy")), 1, "int32.npy", "not a float type")
+    bad("big-endian", with_(images=P("bigendian.npy")), 1, "bigendian.npy", "big-endian")
+    bad("fortran order", with_(images=P("fortran.npy")), 1, "fortran.npy", "fortran_order")
+    bad("wrong shape images 3-D", with_(images=P("images3d.npy")), 1, "images3d.npy", "(400, 1, 32)", "expected 2")
+    bad("wrong shape nouns 1-D", with_(nouns=P("nouns1d.npy")), 1, "nouns1d.npy", "(60,)", "B×L×d")
+    bad("truncated file", with_(images=P("truncated.npy")), 1, "truncated.npy", "truncated", "51200 bytes")
+    bad("truncated header", with_(images=P("header_only.npy")), 1, "header_only.npy", "truncated")
+    bad("missing images file", with_(images=P("nope.npy")), 1, "nope.npy", "no such file")
+    bad("missing nouns file", with_(nouns=P("nope_nouns.npy")), 1, "nope_nouns.npy", "no such file")
+    bad("missing vocab file", with_(vocab=P("nope.txt")), 1, "nope.txt", "no such file")
+    bad("images is a directory", with_(images=work), 1, os.path.basename(work), "directory")
+    bad("vocab length mismatch", with_(vocab=P("short_vocab.txt")), 1, "short_vocab.txt", "59", "60")
+    bad("vocab blank line", with_(vocab=P("blank_line_vocab.txt")), 1, "blank_line_vocab.txt", "line 11")
+    bad("dimension mismatch images/nouns", with_(nouns=P("nouns_d16.npy")), 1, "nouns_d16.npy", "16", "32",
+        "dimension")
+    bad("truth length mismatch", with_(img, nn, voc, "4", "--truth", P("truth_short.npy")), 1, "truth_short.npy",
+        "399", "400")
+    bad("truth not integer", with_(img, nn, voc, "4", "--truth", P("truth_float.npy")), 1, "truth_float.npy", "int32")
+    bad("NaN in images", with_(images=P("nan_images.npy")), 1, "nan_images.npy", "row 5", "non-finite")
+    bad("zero row in images", with_(images=P("zero_images.npy")), 1, "zero_images.npy", "row 7", "zeros")
+    bad("k larger than M", with_(images=P("tiny.npy")), 1, "tiny.npy", "--k 4", "3 images")
+    bad("unknown method", with_(img, nn, voc, "4", "--method", "spectral-magic"), 2, "--method", "spectral-magic")
+    bad("k < 2", with_(k="1"), 2, "--k", "at least 2")
+    bad("k = 0", with_(k="0"), 2, "--k", "at least 2")
+    bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
+    bad("k auto", with_(k="auto"), 2, "--k auto is not available yet; give --k N")
+    bad("missing --images", ["cluster", "--nouns", nn, "--k", "4"], 2, "--images", "missing")
+    bad("missing --k", ["cluster", "--images", img, "--nouns", nn], 2, "--k", "missing")
+    bad("unknown option", with_(img, nn, voc, "4", "--frobnicate", "3"), 2, "--frobnicate", "unknown option")
+    bad("option without value", with_(img, nn, voc, "4", "--q"), 2, "--q", "missing value")
+    bad("negative tau", with_(img, nn, voc, "4", "--tau", "-1"), 2, "--tau")
+    bad("threads 0", with_(img, nn, voc, "4", "--threads", "0"), 2, "--threads")
+    bad("labels-out extension", with_(img, nn, voc, "4", "--labels-out", P("labels.txt")), 2, "labels.txt", ".npy")
+    bad("template out of range", with_(img, nn, voc, "4", "--method", "ntk-single", "--template", "9"), 2,
+        "--template", "5 templates")
+    bad("--template without ntk-single", with_(img, nn, voc, "4", "--template", "1"), 2, "--template", "ntk-single")
+    bad("unknown command", ["clsuter"], 2, "clsuter", "unknown command")
+    bad("output not writable", with_(img, nn, voc, "4", "--out", P("no/such/dir/result.json")), 1,
+        "result.json", "cannot write")
+    bad("synth k < 2", ["synth", "--out", P("s"), "--k", "1"], 2, "--k", "at least 2")
+
+    return finish()
+
+
+def finish():
+    print(f"cli checks: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
