@@ -312,13 +312,16 @@ export class Encoder {
     if (!this.tokenizer) throw new Error('no tokenizer');
     const n = texts.length;
     const L = this.contextLength;
-    const tok = this.tokenizer.tokenize(texts, { contextLength: L, dtype: /** @type {'int64'|'int32'} */ (this.textIdType) });
+    const tok = this.tokenizer.tokenize(texts, { contextLength: L, dtype: 'int32' });
+    /** @param {Int32Array} v @param {string} type */
+    const tensor = (v, type) => (type === 'int32'
+      ? new this.ort.Tensor('int32', v, [n, L])
+      : new this.ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), [n, L]));
     /** @type {Record<string, any>} */
-    const feeds = { [TEXT_INPUT]: new this.ort.Tensor(this.textIdType, tok.inputIds, [n, L]) };
+    const feeds = { [TEXT_INPUT]: tensor(/** @type {Int32Array} */ (tok.inputIds), this.textIdType) };
     if (this.textNeedsMask) {
       const mm = inputMeta(this.text, TEXT_MASK);
-      const mask = mm && mm.type === 'int32' ? Int32Array.from(tok.attentionMask, Number) : BigInt64Array.from(tok.attentionMask, (v) => BigInt(v));
-      feeds[TEXT_MASK] = new this.ort.Tensor(mm && mm.type === 'int32' ? 'int32' : 'int64', mask, [n, L]);
+      feeds[TEXT_MASK] = tensor(/** @type {Int32Array} */ (tok.attentionMask), mm && mm.type === 'int32' ? 'int32' : 'int64');
     }
     const out = await this.text.run(feeds);
     const t = out[TEXT_OUTPUT];

@@ -35,7 +35,7 @@ const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
 const HALF = 2 ** (PRECISION_BITS - 1);
 
-/** Pillow's bicubic kernel, a = -0.5. */
+/** Pillow's bicubic kernel, a = -0.5. @param {number} x */
 function bicubic(x) {
   const a = -0.5;
   if (x < 0) x = -x;
@@ -82,7 +82,7 @@ function precomputeCoeffs(inSize, outSize) {
   return { ksize, bounds, coeffs };
 }
 
-/** clip8(ss >> PRECISION_BITS) */
+/** clip8(ss >> PRECISION_BITS) @param {number} ss */
 function clip8(ss) {
   const v = Math.floor(ss / ONE);
   return v < 0 ? 0 : v > 255 ? 255 : v;
@@ -306,8 +306,8 @@ function exifOrientation(b, tiff, end) {
   if (b[tiff] === 0x49 && b[tiff + 1] === 0x49) little = true;
   else if (b[tiff] === 0x4d && b[tiff + 1] === 0x4d) little = false;
   else return 1;
-  const u16 = (p) => (little ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1]);
-  const u32 = (p) => (little
+  const u16 = (/** @type {number} */ p) => (little ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1]);
+  const u32 = (/** @type {number} */ p) => (little
     ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 2 ** 24
     : b[p] * 2 ** 24 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]));
   if (u16(tiff + 2) !== 42) return 1;
