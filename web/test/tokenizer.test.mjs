@@ -155,3 +155,18 @@ test("the tiny model's vocab.json + merges.txt", () => {
   assert.equal(batch.inputIds[0], BigInt(vocab['<|startoftext|>']));
   assert.equal(batch.inputIds[6], BigInt(vocab['<|endoftext|>']));
 });
+
+test('agrees with a port of the reference simple_tokenizer (fixtures/make_tokenizer_fixture.py)', () => {
+  const ref = JSON.parse(readFileSync(`${root}web/test/fixtures/tokenizer_reference.json`, 'utf8'));
+  const tok = ClipTokenizer.fromText(
+    readFileSync(`${root}models/tiny-clip/vocab.json`, 'utf8'),
+    readFileSync(`${root}models/tiny-clip/merges.txt`, 'utf8'));
+  assert.ok(ref.cases.length >= 10);
+  for (const c of ref.cases) {
+    assert.deepEqual(tok.encode(c.text), c.encode, `encode ${JSON.stringify(c.text)}`);
+    const row = tok.tokenize(c.text, { dtype: 'int32' });
+    assert.deepEqual(Array.from(row.inputIds), c.tokenize, `tokenize ${JSON.stringify(c.text)}`);
+    const real = Math.min(c.encode.length + 2, 77);  // start + ids + end, truncated to the context
+    assert.deepEqual(Array.from(row.attentionMask), c.tokenize.map((_, i) => (i < real ? 1 : 0)));
+  }
+});
