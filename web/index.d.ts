@@ -102,7 +102,7 @@ export declare function applyOrientation(image: PixelData, orientation: number, 
 /** Browser only: whether createImageBitmap applies EXIF orientation (probed once). */
 export declare function browserAppliesExifOrientation(): Promise<boolean>;
 /** Browser only: decode an image file to RGBA pixels in display orientation. */
-export declare function decodeImage(blob: Blob, options?: { exif?: 'auto' | 'browser' | 'manual' }): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+export declare function decodeImage(blob: Blob, options?: { exif?: 'auto' | 'browser' }): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 
 // ---------------------------------------------------------------------------------------------
 // Encoder (web/src/encoder.js): CLIP on onnxruntime

@@ -408,10 +408,12 @@ export function browserAppliesExifOrientation() {
 /**
  * Decodes an image file (JPEG, PNG, WebP, ... whatever the browser decodes) to RGBA pixels in
  * display orientation. Asks createImageBitmap for `imageOrientation: 'from-image'`; if this browser
- * ignores EXIF orientation, reads the tag itself and applies it (`applyOrientation`).
+ * ignores EXIF orientation (probed once with a tiny rotated JPEG), reads the tag itself and applies
+ * it with `applyOrientation`. (Current browsers cannot be told to ignore the tag, so there is no
+ * mode that always applies it here: that would rotate twice.)
  * @param {Blob} blob
- * @param {{exif?: 'auto'|'browser'|'manual'}} [options] 'auto' (default): probe the browser;
- *   'browser': trust createImageBitmap; 'manual': always apply the tag here
+ * @param {{exif?: 'auto'|'browser'}} [options] 'auto' (default): as above; 'browser': return what
+ *   createImageBitmap gives, without the probe
  * @returns {Promise<{data: Uint8ClampedArray, width: number, height: number}>}
  */
 export async function decodeImage(blob, options = {}) {
@@ -424,10 +426,8 @@ export async function decodeImage(blob, options = {}) {
   bitmap.close();
   /** @type {{data: Uint8ClampedArray, width: number, height: number}} */
   let image = { data: ctx.getImageData(0, 0, width, height).data, width, height };
-  if (mode === 'browser') return image;
-  if (mode === 'manual' || !(await browserAppliesExifOrientation())) {
-    const orientation = readExifOrientation(new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer()));
-    if (orientation !== 1) image = applyOrientation(image, orientation);
-  }
+  if (mode === 'browser' || (await browserAppliesExifOrientation())) return image;
+  const orientation = readExifOrientation(new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer()));
+  if (orientation !== 1) image = applyOrientation(image, orientation);
   return image;
 }
