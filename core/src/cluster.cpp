@@ -1,6 +1,7 @@
 #include "vlc/cluster.hpp"
 #include <chrono>
 #include "vlc/baselines.hpp"
+#include "vlc/cmatrix.hpp"
 #include "vlc/error.hpp"
 #include "vlc/kmeans.hpp"
 #include "vlc/noun_filter.hpp"
@@ -14,10 +15,20 @@ namespace {
 const std::pair<Method, const char*> kMethodNames[] = {
     {Method::NtkRad, "ntk-rad"}, {Method::NtkMean, "ntk-mean"}, {Method::NtkPe, "ntk-pe"},
     {Method::NtkSingle, "ntk-single"}, {Method::Rbf, "rbf"}, {Method::Cosine, "cosine"},
-    {Method::KMeans, "kmeans"}};
+    {Method::KMeans, "kmeans"}, {Method::CMatrix, "cmatrix"}};
 
 bool uses_nouns(Method m) {
   return m == Method::NtkRad || m == Method::NtkMean || m == Method::NtkPe || m == Method::NtkSingle;
+}
+
+EstimateKOptions estimate_options(const Options& o, KRule rule) {
+  EstimateKOptions e;
+  e.kmin = o.kmin;
+  e.kmax = o.kmax;
+  e.rule = rule;
+  e.n_init = o.n_init;
+  e.seed = o.seed;
+  return e;
 }
 
 // Records wall time per stage into the result, and tells the caller's progress function.
@@ -46,7 +57,10 @@ class StageClock {
 };
 
 void validate_options(const Options& o, Eigen::Index m, std::size_t b) {
-  require(o.k >= 2, "k = ", o.k, ": give the number of clusters K ≥ 2");
+  require(o.k >= 2 || o.k == 0, "k = ", o.k, ": give the number of clusters K ≥ 2, or 0 to estimate it");
+  if (o.k == 0) k_range(static_cast<int>(m), o.kmin, o.kmax);  // throws if the candidate range is empty
+  require(o.theta >= 1, "theta = ", o.theta, " must be at least 1");
+  require(o.gamma > 0, "gamma = ", o.gamma, " must be positive");
   require(o.q >= 1, "q = ", o.q, ": need at least one neighbour");
   require(o.q < m, "q = ", o.q, " must be smaller than the number of images M = ", m, "; lower q");
   require(o.tau > 0, "tau = ", o.tau, " must be positive");
@@ -79,24 +93,62 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   Result result;
   result.k = o.k;
   StageClock clock(result, o.progress);
+  // K for §1's k̃ while the real K is unknown (automatic K): the largest candidate.
+  const int k_for_centres = o.k > 0 ? o.k : k_range(static_cast<int>(images.rows()), o.kmin, o.kmax).second;
 
   clock.start("normalise");
   const RowMatrixF z = normalized_rows(images, "images");
   std::vector<RowMatrixF> t;
-  if (uses_nouns(o.method)) {
+  if (uses_nouns(o.method) || o.method == Method::CMatrix || o.name_clusters) {
     t.reserve(templates.size());
     for (std::size_t b = 0; b < templates.size(); ++b) t.push_back(normalized_rows(templates[b], "template " + std::to_string(b)));
   }
+  const RowMatrixF t_bar = t.empty() ? RowMatrixF() : ensemble_nouns(t);  // T̄, whole vocabulary
   clock.stop();
 
-  if (o.method == Method::KMeans) {
+  // Naming (seed 004 Alg. 2) once labels and K are final, for every method.
+  auto finish = [&]() {
+    if (o.name_clusters) {
+      clock.start("name");
+      result.names = name_clusters(z, t_bar, result.labels, result.k, o.naming);
+      clock.stop();
+    }
+  };
+
+  if (o.method == Method::KMeans || o.method == Method::CMatrix) {
+    RowMatrixD features;
+    if (o.method == Method::CMatrix) {
+      clock.start("cmatrix");
+      CMatrixOptions co;
+      co.k = k_for_centres;
+      co.theta = o.theta;
+      co.gamma = o.gamma;
+      co.filter_restarts = o.filter_restarts;
+      co.seed = o.seed;
+      co.allowed = o.noun_mask;
+      CMatrixResult c = cmatrix_representation(z, t_bar, co);
+      result.cmatrix_nouns = std::move(c.nouns);
+      features = std::move(c.c);
+      clock.stop();
+    } else if (o.k == 0) {
+      features = z.cast<double>();
+    }
+    if (o.k == 0) {
+      // No graph, so no eigengap: minimum coding length over k-means partitions.
+      clock.start("estimate-k");
+      result.k_estimate = estimate_k_kmeans(features, z, estimate_options(o, KRule::CodingLength));
+      result.k = result.k_estimate.k;
+      clock.stop();
+    }
     clock.start("kmeans");
     KMeansOptions km;
-    km.k = o.k;
+    km.k = result.k;
     km.n_init = o.n_init;
     km.seed = o.seed;
-    result.labels = kmeans(z, km).labels;
+    // kmeans keeps its float input (the labels it always gave); cmatrix clusters C.
+    result.labels = o.method == Method::KMeans ? kmeans(z, km).labels : kmeans(features, km).labels;
     clock.stop();
+    finish();
     return result;
   }
 
@@ -104,12 +156,12 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   if (uses_nouns(o.method)) {
     clock.start("filter");
     NounFilterOptions nf;
-    nf.k = o.k;
+    nf.k = k_for_centres;
     nf.per_centre = o.per_centre;
     nf.restarts = o.filter_restarts;
     nf.seed = o.seed;
     nf.allowed = o.noun_mask;
-    result.kept_nouns = filter_nouns(z, ensemble_nouns(t), nf).kept;
+    result.kept_nouns = filter_nouns(z, t_bar, nf).kept;
     std::vector<RowMatrixF> w;
     for (const auto& tb : t) w.push_back(select_rows(tb, result.kept_nouns));
     clock.stop();
@@ -161,15 +213,24 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
     clock.stop();
   }
 
+  if (o.k == 0) {
+    clock.start("estimate-k");
+    result.k_estimate = estimate_k(affinity, z, estimate_options(o, o.k_rule));
+    result.k = result.k_estimate.k;
+    clock.stop();
+  }
+
   clock.start("spectral");
   SpectralOptions so;
-  so.k = o.k;
+  so.k = result.k;
   so.n_init = o.n_init;
   so.seed = o.seed;
   SpectralEmbedding embedding;
-  result.labels = spectral_clustering(affinity, so, &embedding);
+  result.labels = spectral_clustering(affinity, so, &embedding, &z);
+  result.components = embedding.components;
   result.eigenvalues = embedding.values;
   clock.stop();
+  finish();
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <Spectra/SymEigsSolver.h>
 #include <algorithm>
 #include <cmath>
+#include "vlc/components.hpp"
 #include "vlc/error.hpp"
 #include "vlc/kmeans.hpp"
 #include "vlc/parallel.hpp"
@@ -12,40 +13,79 @@ namespace {
 
 // x ↦ D^{-1/2} Â D^{-1/2} x as a Spectra operator, parallel over rows (Spectra's own
 // SparseSymMatProd is single-threaded).
-class NormalizedAffinityOp {
+// x ↦ P D^{-1/2} Â D^{-1/2} P x as a Spectra operator, where P projects out the known
+// component eigenvectors (deflation), parallel over rows (Spectra's own SparseSymMatProd is
+// single-threaded and cannot deflate).
+class DeflatedAffinityOp {
  public:
   using Scalar = double;
-  NormalizedAffinityOp(const SparseMatrixD& a, const VectorD& inv_sqrt_degree) : a_(a), scale_(inv_sqrt_degree) {}
+  DeflatedAffinityOp(const SparseMatrixD& a, const VectorD& inv_sqrt_degree, const RowMatrixD& known,
+                     const std::vector<int>& component)
+      : a_(a), scale_(inv_sqrt_degree), known_(known), component_(component), projected_(a.rows()),
+        dots_(known.cols()) {}
   Eigen::Index rows() const { return a_.rows(); }
   Eigen::Index cols() const { return a_.cols(); }
   void perform_op(const double* x, double* y) const {
+    project(x, projected_.data());
     const int* outer = a_.outerIndexPtr();
     const int* inner = a_.innerIndexPtr();
     const double* value = a_.valuePtr();
     parallel_for(0, a_.rows(), [&](std::int64_t i) {
       double acc = 0;
-      for (int p = outer[i]; p < outer[i + 1]; ++p) acc += value[p] * scale_(inner[p]) * x[inner[p]];
+      for (int p = outer[i]; p < outer[i + 1]; ++p) acc += value[p] * scale_(inner[p]) * projected_(inner[p]);
       y[i] = scale_(i) * acc;
     });
+    project(y, y);
   }
 
  private:
+  // The known vectors have disjoint supports (one per component), so P x subtracts each
+  // one's projection independently in O(M).
+  void project(const double* in, double* out) const {
+    const Eigen::Index m = a_.rows();
+    dots_.setZero();
+    for (Eigen::Index i = 0; i < m; ++i) dots_(component_[i]) += known_(i, component_[i]) * in[i];
+    for (Eigen::Index i = 0; i < m; ++i) out[i] = in[i] - known_(i, component_[i]) * dots_(component_[i]);
+  }
+
   const SparseMatrixD& a_;
   const VectorD& scale_;
+  const RowMatrixD& known_;
+  const std::vector<int>& component_;
+  mutable VectorD projected_;
+  mutable VectorD dots_;
 };
 
 VectorD inverse_sqrt_degree(const SparseMatrixD& a) {
   VectorD s(a.rows());
   for (int i = 0; i < a.rows(); ++i) {
     const double degree = a.row(i).sum();
-    // §4: isolated nodes get degree 1, so their row of the normalised matrix is zero.
+    // §4: isolated nodes get degree 1 (they form their own tiny components).
     s(i) = 1.0 / std::sqrt(degree > 0 ? degree : 1.0);
   }
   return s;
 }
 
+// The eigenvectors of eigenvalue 1, one per component: D^{1/2} 1_component, normalised.
+// An isolated node is treated as carrying a self-loop, so it too is a component with
+// eigenvalue 1 rather than a stray 0.
+RowMatrixD component_vectors(const VectorD& inv_sqrt_degree, const Components& comps) {
+  const Eigen::Index m = inv_sqrt_degree.size();
+  RowMatrixD v = RowMatrixD::Zero(m, comps.count);
+  VectorD norm = VectorD::Zero(comps.count);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double root_degree = 1.0 / inv_sqrt_degree(i);
+    v(i, comps.of[i]) = root_degree;
+    norm(comps.of[i]) += root_degree * root_degree;
+  }
+  for (Eigen::Index i = 0; i < m; ++i) v(i, comps.of[i]) /= std::sqrt(norm(comps.of[i]));
+  return v;
+}
+
 SpectralEmbedding dense_embedding(const SparseMatrixD& a, const VectorD& scale, int k) {
-  const Eigen::MatrixXd n = scale.asDiagonal() * Eigen::MatrixXd(a) * scale.asDiagonal();
+  Eigen::MatrixXd n = scale.asDiagonal() * Eigen::MatrixXd(a) * scale.asDiagonal();
+  for (Eigen::Index i = 0; i < n.rows(); ++i)
+    if (a.row(i).nonZeros() == 0) n(i, i) = 1.0;  // the isolated-node convention above
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(n);
   require(solver.info() == Eigen::Success, "spectral: dense eigensolver failed");
   SpectralEmbedding e;
@@ -74,38 +114,99 @@ SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, doubl
     require(std::isfinite(affinity.valuePtr()[p]), "spectral: the affinity has a non-finite entry");
   const SparseMatrixD a = clean_affinity(affinity);
   const VectorD scale = inverse_sqrt_degree(a);
-  const int ncv = std::max(2 * k + 1, 20);  // §4
-  // Lanczos needs k < ncv ≤ M; below that size the matrix is small enough to solve densely.
-  if (ncv > m || k >= m) return dense_embedding(a, scale, k);
+  const Components comps = connected_components(a);
+  const RowMatrixD known = component_vectors(scale, comps);
 
-  NormalizedAffinityOp op(a, scale);
-  Spectra::SymEigsSolver<NormalizedAffinityOp> solver(op, k, ncv);
-  solver.init();
-  solver.compute(Spectra::SortRule::LargestAlge, max_iter, tol, Spectra::SortRule::LargestAlge);
-  if (solver.info() != Spectra::CompInfo::Successful)
-    fail("spectral: Lanczos did not converge for the top ", k, " eigenpairs (ncv = ", ncv, ", tolerance ", tol,
-         ", ", solver.num_iterations(), " restarts); the graph may have many near-identical eigenvalues — try a "
-         "smaller k or a larger q");
   SpectralEmbedding e;
-  e.values = solver.eigenvalues();
-  e.vectors = solver.eigenvectors();
-  e.iterations = static_cast<int>(solver.num_iterations());
+  e.components = comps.count;
+  if (comps.count >= k) {
+    // Eigenvalue 1 has multiplicity ≥ k: the k largest components span the top eigenspace.
+    e.values = VectorD::Ones(k);
+    e.vectors = known.leftCols(k);
+    return e;
+  }
+  const int nev = k - comps.count;
+  const int ncv = std::max(2 * nev + 1, 20);  // §4
+  if (ncv > m) {
+    // Lanczos needs nev < ncv ≤ M; a matrix this small is solved densely instead.
+    SpectralEmbedding dense = dense_embedding(a, scale, k);
+    dense.components = comps.count;
+    return dense;
+  }
+  SpectralEmbedding rest;
+  {
+    DeflatedAffinityOp op(a, scale, known, comps.of);
+    Spectra::SymEigsSolver<DeflatedAffinityOp> solver(op, nev, ncv);
+    solver.init();
+    solver.compute(Spectra::SortRule::LargestAlge, max_iter, tol, Spectra::SortRule::LargestAlge);
+    if (solver.info() != Spectra::CompInfo::Successful)
+      fail("spectral: Lanczos did not converge for the top ", k, " eigenpairs (", comps.count,
+           " found as graph components, ncv = ", ncv, ", tolerance ", tol, ", ", solver.num_iterations(),
+           " restarts); the graph may have many near-identical eigenvalues — try a smaller k or a larger q");
+    rest.values = solver.eigenvalues();
+    rest.vectors = solver.eigenvectors();
+    rest.iterations = static_cast<int>(solver.num_iterations());
+  }
+  e.values.resize(k);
+  e.values << VectorD::Ones(comps.count), rest.values;
+  e.vectors.resize(m, k);
+  e.vectors << known, rest.vectors;
+  e.iterations = rest.iterations;
   return e;
 }
 
-Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out) {
-  SpectralEmbedding e = spectral_embedding(affinity, o.k, o.tol, o.max_iter);
-  // Ng–Jordan–Weiss: project every row onto the unit sphere before k-means.
-  RowMatrixD rows = e.vectors;
-  for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-    const double n = rows.row(i).norm();
-    if (n > 0) rows.row(i) /= n;
+namespace {
+
+// More components than clusters: the k largest components are the clusters and each smaller
+// component joins the one whose mean feature is most cosine-similar to its own mean.
+Labels merge_small_components(const SparseMatrixD& affinity, int k, const RowMatrixF* features) {
+  const Components comps = connected_components(clean_affinity(affinity));
+  require(features != nullptr, "spectral: the graph has ", comps.count, " connected components but only k = ", k,
+          " clusters were asked for; raise q (more neighbours) or pass features to merge small components");
+  require(features->rows() == affinity.rows(), "spectral: features have ", features->rows(), " rows but the affinity has ",
+          affinity.rows());
+  Eigen::MatrixXd mean = Eigen::MatrixXd::Zero(comps.count, features->cols());
+  for (Eigen::Index i = 0; i < features->rows(); ++i) mean.row(comps.of[i]) += features->row(i).cast<double>();
+  for (int r = 0; r < comps.count; ++r) {
+    const double n = mean.row(r).norm();
+    if (n > 0) mean.row(r) /= n;
   }
-  KMeansOptions km;
-  km.k = o.k;
-  km.n_init = o.n_init;
-  km.seed = o.seed;
-  Labels labels = kmeans(rows, km).labels;
+  std::vector<int> cluster_of(comps.count);
+  for (int r = 0; r < comps.count; ++r) {
+    if (r < k) {
+      cluster_of[r] = r;
+      continue;
+    }
+    Eigen::Index best = 0;
+    (mean.topRows(k) * mean.row(r).transpose()).maxCoeff(&best);
+    cluster_of[r] = static_cast<int>(best);
+  }
+  Labels labels(comps.of.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = cluster_of[comps.of[i]];
+  return labels;
+}
+
+}  // namespace
+
+Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out,
+                           const RowMatrixF* features) {
+  SpectralEmbedding e = spectral_embedding(affinity, o.k, o.tol, o.max_iter);
+  Labels labels;
+  if (e.components > o.k) {
+    labels = merge_small_components(affinity, o.k, features);
+  } else {
+    // Ng–Jordan–Weiss: project every row onto the unit sphere before k-means.
+    RowMatrixD rows = e.vectors;
+    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
+      const double n = rows.row(i).norm();
+      if (n > 0) rows.row(i) /= n;
+    }
+    KMeansOptions km;
+    km.k = o.k;
+    km.n_init = o.n_init;
+    km.seed = o.seed;
+    labels = kmeans(rows, km).labels;
+  }
   if (out) *out = std::move(e);
   return labels;
 }

@@ -6,7 +6,9 @@
 #include <functional>
 #include <string>
 #include <vector>
+#include "vlc/estimate_k.hpp"
 #include "vlc/knn_graph.hpp"
+#include "vlc/naming.hpp"
 #include "vlc/rad.hpp"
 #include "vlc/types.hpp"
 
@@ -20,9 +22,10 @@ enum class Method {
   Rbf,        // RBF mutual-kNN graph (Eq. 5), no text
   Cosine,     // cosine mutual-kNN graph, no text
   KMeans,     // k-means on the unit image embeddings, no graph
+  CMatrix,    // k-means on the rows of seed 002's C = Z Uᵀ (U Uᵀ + γI)⁻¹ (cmatrix.hpp)
 };
 
-// "ntk-rad", "ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans".
+// "ntk-rad", "ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans", "cmatrix".
 std::string method_name(Method m);
 // Inverse of method_name; throws vlc::Error listing the valid names.
 Method parse_method(const std::string& name);
@@ -32,7 +35,18 @@ Method parse_method(const std::string& name);
 using ProgressFunction = std::function<void(const std::string& stage, double fraction)>;
 
 struct Options {
+  // K; 0 = estimate it (estimate_k.hpp) within [kmin, kmax]. Graph methods estimate K on the
+  // built affinity with k_rule; kmeans and cmatrix have no graph and always use the
+  // coding-length rule on k-means partitions of their features. While K is unknown, §1's
+  // k̃ uses kmax (more fine centres only keep more nouns).
   int k = 2;
+  int kmin = 2;             // automatic K: smallest candidate
+  int kmax = 0;             // automatic K: largest candidate; 0 = min(50, ⌊M/5⌋)
+  KRule k_rule = KRule::CodingLength;  // automatic K, graph methods
+  int theta = 2;            // cmatrix: nouns per fine centre (seed 002)
+  double gamma = 5;         // cmatrix: ridge regulariser (seed 002)
+  bool name_clusters = true;  // fill Result::names from the whole vocabulary (naming.hpp)
+  NamingOptions naming;
   Method method = Method::NtkRad;
   double tau = 0.04;        // Eq. 7
   int q = 30;               // neighbours
@@ -62,6 +76,10 @@ struct Result {
   int rad_outer_iterations = 0;
   bool rad_converged = false;
   VectorD eigenvalues;               // top-k of the normalised affinity (graph methods)
+  int components = 0;                // connected components of the final affinity (graph methods)
+  std::vector<int> cmatrix_nouns;    // cmatrix: vocabulary indices of the candidate set U
+  std::vector<ClusterName> names;    // one per cluster when Options::name_clusters
+  KEstimate k_estimate;              // Options::k = 0: the chosen K, its rule and both curves
 };
 
 // images: M×d, templates: B matrices L×d (vocabulary under each prompt template). Rows need

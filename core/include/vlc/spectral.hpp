@@ -17,17 +17,24 @@ struct SpectralEmbedding {
   VectorD values;        // the k largest eigenvalues of D^{-1/2} Â D^{-1/2}, descending
   RowMatrixD vectors;    // M×k matching eigenvectors (columns)
   int iterations = 0;
+  int components = 0;    // connected components of the affinity (each gives an eigenvalue 1)
 };
 
 // The affinity prepared for §4: diagonal and negatives set to zero.
 SparseMatrixD clean_affinity(const SparseMatrixD& a);
 
-// Top-k eigenpairs of the normalised affinity (isolated nodes get degree 1). Throws vlc::Error
-// when Lanczos does not converge, saying which k and tolerance failed.
+// Top-k eigenpairs of the normalised affinity. Each connected component contributes an exact
+// eigenvalue 1 (an isolated node counts as a component with a self-loop); those eigenvectors
+// are formed directly and Lanczos runs on the deflated rest, since it cannot resolve repeated
+// eigenvalues. Throws vlc::Error when Lanczos does not converge, saying which k and tolerance failed.
 SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000);
 
 // Row-normalised embedding → k-means → labels 0..k−1.
+// When the graph has more components than k, the k largest components become the clusters
+// and every node of a smaller component joins the cluster whose mean feature row is most
+// cosine-similar to its component's mean (features: the unit image embeddings). Without
+// features that case is an error.
 Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& options,
-                           SpectralEmbedding* embedding = nullptr);
+                           SpectralEmbedding* embedding = nullptr, const RowMatrixF* features = nullptr);
 
 }  // namespace vlc
