@@ -179,3 +179,39 @@ test('orientations invert as expected (6 then 8 is identity; 2, 3, 4, 5, 7 are i
   same(applyOrientation(applyOrientation(img, 6), 8), img);
   for (const o of [2, 3, 4, 5, 7]) same(applyOrientation(applyOrientation(img, o), o), img);
 });
+
+test('decodeImage glue, with stand-ins for createImageBitmap/OffscreenCanvas of a browser that ignores EXIF', async () => {
+  // The stand-in "decodes" every blob to its stored pixels without applying the orientation: the
+  // probe JPEG comes out 2x1 (so the probe says "not applied"), any other blob as a labelled 3x2.
+  const stored = { width: 3, height: 2, data: Uint8ClampedArray.from([1, 2, 3, 4, 5, 6].flatMap((v) => [v, v, v, 255])) };
+  const saved = { createImageBitmap: globalThis.createImageBitmap, OffscreenCanvas: globalThis.OffscreenCanvas };
+  const src = readFileSync(new URL('../src/preprocess.js', import.meta.url), 'utf8');
+  const probeSize = Buffer.from(/PROBE_JPEG_BASE64 = '([^']+)'/.exec(src)[1], 'base64').length;
+  globalThis.createImageBitmap = async (blob) => {
+    const probe = blob.size === probeSize;
+    return { width: probe ? 2 : stored.width, height: probe ? 1 : stored.height, probe, close() {} };
+  };
+  globalThis.OffscreenCanvas = class {
+    constructor(w, h) { this.w = w; this.h = h; }
+    getContext() {
+      let bmp;
+      return {
+        drawImage: (b) => { bmp = b; },
+        getImageData: () => ({ data: bmp.probe ? new Uint8ClampedArray(8) : stored.data.slice() }),
+      };
+    }
+  };
+  try {
+    const { decodeImage, browserAppliesExifOrientation } = await import('../src/preprocess.js');
+    assert.equal(await browserAppliesExifOrientation(), false);
+    const img = await decodeImage(new Blob([jpeg(6, { width: 3, height: 2 })], { type: 'image/jpeg' }));
+    // orientation 6 (90 clockwise): d a / e b / f c, as in the applyOrientation test
+    assert.deepEqual([img.width, img.height, Array.from(img.data).filter((_, i) => i % 4 === 0)], [2, 3, [4, 1, 5, 2, 6, 3]]);
+    const asIs = await decodeImage(new Blob([jpeg(6, { width: 3, height: 2 })]), { exif: 'browser' });
+    assert.deepEqual([asIs.width, asIs.height], [3, 2]);
+    const plain = await decodeImage(new Blob([jpeg(1, { width: 3, height: 2 })]));
+    assert.deepEqual([plain.width, plain.height], [3, 2]);
+  } finally {
+    Object.assign(globalThis, saved);
+  }
+});
