@@ -195,7 +195,8 @@ Args parse_args(int argc, char** argv, int start, const std::vector<std::string>
     if (std::find(valued.begin(), valued.end(), name) == valued.end())
       usage_fail(name, ": unknown option (see vlcluster ", command, " --help)");
     if (!inline_value) {
-      if (i + 1 >= argc) usage_fail(name, ": missing value");
+      if (i + 1 >= argc || (std::strncmp(argv[i + 1], "--", 2) == 0 && std::strlen(argv[i + 1]) > 2))
+        usage_fail(name, ": missing value");
       value = argv[++i];
     }
     if (value.empty()) usage_fail(name, ": empty value");

@@ -375,6 +375,8 @@ def main():
     bad("missing --k", ["cluster", "--images", img, "--nouns", nn], 2, "--k", "missing")
     bad("unknown option", with_(img, nn, voc, "4", "--frobnicate", "3"), 2, "--frobnicate", "unknown option")
     bad("option without value", with_(img, nn, voc, "4", "--q"), 2, "--q", "missing value")
+    bad("option value missing before next option", ["cluster", "--images", "--nouns", nn, "--k", "4"], 2, "--images",
+        "missing value")
     bad("negative tau", with_(img, nn, voc, "4", "--tau", "-1"), 2, "--tau")
     bad("threads 0", with_(img, nn, voc, "4", "--threads", "0"), 2, "--threads")
     bad("labels-out extension", with_(img, nn, voc, "4", "--labels-out", P("labels.txt")), 2, "labels.txt", ".npy")
