@@ -93,7 +93,8 @@ Required:
                        each embedded under B prompt templates ("a photo of a {}.", ...).
                        Alternatively give --nouns once per template, each file L×d.
                        Same d as the images (same CLIP model).
-  --k K                number of clusters, an integer ≥ 2 (and ≤ M).
+  --k K                number of clusters, an integer ≥ 2 (and ≤ M), or "auto" to estimate
+                       it (see --kmin, --kmax, --k-rule).
 
 Optional inputs and outputs:
   --vocab words.txt    the L nouns, one per line, in the order of T's rows; lets the result
@@ -105,11 +106,18 @@ Optional inputs and outputs:
                        (header "image,label", one row per image).
   --truth y.npy        true class of each image (int32/int64, shape M): prints ACC, NMI, ARI.
 
+Automatic K (with --k auto):
+  --kmin N             smallest candidate K (default 2).
+  --kmax N             largest candidate K (default min(50, M/5)).
+  --k-rule RULE        coding-length (default) or eigengap; methods without a graph
+                       (kmeans, cmatrix) always use coding-length.
+
 Method and parameters:
   --method NAME        ntk-rad (default: NTK per template + RAD), ntk-mean (NTK per template,
                        plain mean), ntk-pe (NTK of prompt-ensembled nouns), ntk-single (NTK of
                        one template, see --template), rbf or cosine (image-only kNN graph),
-                       kmeans (k-means on the image embeddings).
+                       kmeans (k-means on the image embeddings), cmatrix (k-means on the
+                       image-to-noun coefficient matrix).
   --template I         template index 0..B-1 for ntk-single (default 0).
   --q N                neighbours per node in the kNN graph (default 30).
   --tau T              NTK temperature τ (default 0.04).
@@ -400,7 +408,8 @@ int run_cluster(int argc, char** argv) {
     }
   Args args = parse_args(argc, argv, 2,
                          {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
-                          "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template"},
+                          "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template", "--kmin", "--kmax",
+                          "--k-rule"},
                          {"--nouns"}, {"--quiet"}, "cluster");
   const bool quiet = args.flag("--quiet");
   const auto t_start = Clock::now();
@@ -418,8 +427,23 @@ int run_cluster(int argc, char** argv) {
 
   vlc::Options opt;
   const std::string k_text = args.get("--k");
-  if (k_text == "auto") usage_fail("--k auto is not available yet; give --k N");
-  opt.k = static_cast<int>(parse_int("--k", k_text, 2, 1 << 30));
+  const bool k_auto = k_text == "auto";
+  if (k_auto) {
+    opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
+    if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, 1 << 30));
+    if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, 1 << 30));
+    if (args.has("--k-rule")) {
+      try {
+        opt.k_rule = vlc::parse_k_rule(args.get("--k-rule"));
+      } catch (const std::exception& e) {
+        usage_fail("--k-rule: ", e.what());
+      }
+    }
+  } else {
+    opt.k = static_cast<int>(parse_int("--k", k_text, 2, 1 << 30));
+    for (const char* o : {"--kmin", "--kmax", "--k-rule"})
+      if (args.has(o)) usage_fail(o, ": only applies with --k auto");
+  }
   if (args.has("--method")) {
     try {
       opt.method = vlc::parse_method(args.get("--method"));
@@ -483,7 +507,7 @@ int run_cluster(int argc, char** argv) {
       vlc::fail(truth_path, ": has ", truth.size(), " labels but ", images_path, " has M = ", m, " images");
   }
   if (m < 2) vlc::fail(images_path, ": only ", m, " image; at least 2 are needed");
-  if (opt.k > m) vlc::fail(images_path, ": --k ", opt.k, " is more than the M = ", m, " images");
+  if (!k_auto && opt.k > m) vlc::fail(images_path, ": --k ", opt.k, " is more than the M = ", m, " images");
   if (opt.method == vlc::Method::NtkSingle && opt.template_index >= n_templates)
     usage_fail("--template: ", opt.template_index, " is out of range: there are ", n_templates,
                " templates (0..", n_templates - 1, ")");
@@ -589,6 +613,48 @@ int run_cluster(int argc, char** argv) {
     w.key("eigenvalues").begin_array(true);
     for (Eigen::Index i = 0; i < result.eigenvalues.size(); ++i) w.value(result.eigenvalues[i]);
     w.end_array();
+    w.key("k_estimate");
+    if (!k_auto) {
+      w.value(nullptr);
+    } else {
+      const auto& ke = result.k_estimate;
+      auto curve = [&w](const char* name, const std::vector<double>& v) {
+        w.key(name).begin_array(true);
+        for (double x : v) {
+          if (std::isfinite(x)) w.value(x); else w.value(nullptr);
+        }
+        w.end_array();
+      };
+      w.begin_object();
+      w.field("k", ke.k).field("rule", vlc::k_rule_name(ke.rule));
+      w.array_field("candidates", ke.candidates);
+      curve("eigengap", ke.eigengap);
+      curve("coding_length", ke.coding_length);
+      w.end_object();
+    }
+    w.key("names").begin_array();
+    for (const auto& cn : result.names) {
+      w.begin_object();
+      w.field("cluster", cn.cluster).field("size", cn.size);
+      w.array_field("nouns", cn.nouns);
+      w.key("words");
+      if (words.empty()) {
+        w.value(nullptr);
+      } else {
+        w.begin_array(true);
+        for (int i : cn.nouns)
+          w.value(i >= 0 && i < static_cast<int>(words.size()) ? words[static_cast<std::size_t>(i)] : std::string());
+        w.end_array();
+      }
+      w.key("shares").begin_array(true);
+      for (double x : cn.shares) {
+        if (std::isfinite(x)) w.value(x); else w.value(nullptr);
+      }
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+    w.array_field("cmatrix_nouns", result.cmatrix_nouns);
     w.key("metrics");
     if (truth.empty()) {
       w.value(nullptr);
@@ -596,7 +662,9 @@ int run_cluster(int argc, char** argv) {
       w.begin_object(); w.field("accuracy", acc).field("nmi", nmi).field("ari", ari); w.end_object();
     }
     w.key("options").begin_object();
-    w.field("k", opt.k).field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
+    if (k_auto) w.field("k", "auto"); else w.field("k", opt.k);
+    w.field("kmin", opt.kmin).field("kmax", opt.kmax).field("k_rule", vlc::k_rule_name(opt.k_rule));
+    w.field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
     w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
     w.field("threads", vlc::max_threads()).field("template", opt.template_index);
     w.end_object();
@@ -623,6 +691,24 @@ int run_cluster(int argc, char** argv) {
         if (idx >= 0 && idx < static_cast<int>(words.size())) s << " " << words[static_cast<std::size_t>(idx)];
       }
       if (shown < result.kept_nouns.size()) s << " ...";
+    }
+    if (k_auto)
+      s << "\nK = " << result.k << " chosen by " << vlc::k_rule_name(result.k_estimate.rule) << " among "
+        << opt.kmin << ".." << (result.k_estimate.candidates.empty() ? 0 : result.k_estimate.candidates.back());
+    if (!words.empty() && !result.names.empty()) {
+      s << "\nclusters:";
+      for (const auto& cn : result.names) {
+        if (cn.cluster >= 20) {
+          s << " ...";
+          break;
+        }
+        s << " " << cn.cluster << "=";
+        if (!cn.nouns.empty() && cn.nouns[0] >= 0 && cn.nouns[0] < static_cast<int>(words.size()))
+          s << words[static_cast<std::size_t>(cn.nouns[0])];
+        else
+          s << "?";
+        s << "(" << cn.size << ")";
+      }
     }
     std::printf("%s\n", s.str().c_str());
   }

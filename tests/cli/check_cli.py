@@ -244,6 +244,10 @@ def main():
         check(len(doc.get("beta", [])) == 5 and abs(sum(doc["beta"]) - 1) < 1e-6, "beta: 5 template weights summing to 1")
         check(doc.get("options", {}).get("threads") == 2 and doc.get("options", {}).get("k") == 4, "options recorded")
         check(sum(doc.get("cluster_sizes", [])) == 400, "cluster sizes sum to M")
+        names = doc.get("names", [])
+        check(names == [] or ([n["cluster"] for n in names] == [0, 1, 2, 3]
+                              and all(n["words"] == [words[i] for i in n["nouns"]] for n in names)),
+              "cluster names: one per cluster, words match indices")
         stages = [t["stage"] for t in doc.get("timings", [])]
         check(stages[:1] == ["read"] and stages[-1:] == ["write"] and len(stages) > 2, "per-stage timings", str(stages))
 
@@ -282,8 +286,22 @@ def main():
         m = METRICS.search(out)
         check(rc == 0 and m and float(m.group(1)) >= 0.9, f"{name} clusters with ACC >= 0.9", (out + err).strip())
 
+    # --- automatic K
+    rc, out, err = run(binary, *base[:-2], "--k", "auto", "--kmax", "8", "--truth", files["truth.npy"],
+                       "--out", P("result_auto.json"), "--quiet")
+    ok, detail = rc == 0, (out + err).strip()
+    if ok:
+        with open(P("result_auto.json")) as f:
+            d_ = json.load(f)
+        errs, _ = schema_errors(d_)
+        ke = d_.get("k_estimate") or {}
+        ok = (not errs and d_["options"]["k"] == "auto" and 2 <= d_["k"] <= 8 and ke.get("k") == d_["k"]
+              and ke.get("candidates") and max(d_["labels"]) < d_["k"])
+        detail = "; ".join(errs[:3]) + f" k={d_.get('k')} k_estimate={ke}"
+    check(ok, "--k auto --kmax 8: runs, K in 2..8 recorded in k_estimate, schema-valid", detail)
+
     # --- every method
-    for method in ["ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans"]:
+    for method in ["ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans", "cmatrix"]:
         extra = ["--template", "2"] if method == "ntk-single" else []
         out_json = P(f"result_{method}.json")
         rc, out, err = run(binary, *base, "--method", method, *extra, "--truth", files["truth.npy"], "--out", out_json,
@@ -370,7 +388,9 @@ def main():
     bad("k < 2", with_(k="1"), 2, "--k", "at least 2")
     bad("k = 0", with_(k="0"), 2, "--k", "at least 2")
     bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
-    bad("k auto", with_(k="auto"), 2, "--k auto is not available yet; give --k N")
+    bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "--k auto")
+    bad("unknown --k-rule", with_(img, nn, voc, "auto", "--k-rule", "elbow"), 2, "--k-rule", "elbow")
+    bad("--kmax below --kmin", with_(img, nn, voc, "auto", "--kmin", "5", "--kmax", "3"), 2, "--kmax", "at least 5")
     bad("missing --images", ["cluster", "--nouns", nn, "--k", "4"], 2, "--images", "missing")
     bad("missing --k", ["cluster", "--images", img, "--nouns", nn], 2, "--k", "missing")
     bad("unknown option", with_(img, nn, voc, "4", "--frobnicate", "3"), 2, "--frobnicate", "unknown option")
