@@ -80,8 +80,15 @@ TEST_CASE("masked sandwich S X S equals the dense product on the mask", "[rad]")
 
 TEST_CASE("RAD on a complete pattern equals the dense iteration", "[rad]") {
   // With q = M−1 every pair is a mutual neighbour, Ω is everything and the mask changes nothing.
-  const auto data = data_for_rad(40, 3, 6);
+  auto data = data_for_rad(40, 3, 6);
+  // A shared direction makes every cosine, hence every NTK value, positive: no edge is
+  // dropped as non-positive, so the pattern really is complete.
+  for (int i = 0; i < 40; ++i) {
+    data.images.row(i) += 2.0f * data.images.row(0);
+    data.images.row(i).normalize();
+  }
   const auto graphs = ntk_graphs(data, 39);
+  REQUIRE(vlc::union_pattern(graphs).nonZeros() == 40 * 40);
   // Fixed iteration counts (tolerances 0): otherwise a stopping test that lands within rounding
   // of its threshold could stop one implementation a round earlier than the other.
   vlc::RadOptions o;

@@ -60,7 +60,9 @@ SyntheticData make_synthetic(const SyntheticOptions& o) {
   data.words.resize(o.vocab);
   for (int l = 0; l < o.vocab; ++l) {
     if (l < o.k) {
-      noun[l] = (class_mean[l].normalized() + 0.2 * unit_gaussian(rng, d)).normalized();
+      // Text is sharper than images in CLIP: a class name points along its semantic anchor
+      // more strongly than the class's photos do (noun_sharpness > semantic_shift).
+      noun[l] = (prototype[l / 2] + o.noun_sharpness * anchor[l] + o.noun_noise * unit_gaussian(rng, d)).normalized();
       data.words[l] = anchor_word(l);
     } else if (l % 2 == 0) {
       const int near = static_cast<int>(rng.below(o.k));

@@ -16,9 +16,11 @@ struct SyntheticOptions {
   int d = 64;               // embedding dimension
   int vocab = 120;          // nouns L (≥ k): k anchor nouns + distractors
   int templates = 7;        // B perturbed prompt templates
-  double visual_noise = 0.55;   // per-image noise around the prototype
-  double semantic_shift = 0.35; // how far a class moves from its pair's prototype toward its anchor
+  double visual_noise = 0.8;    // per-image noise around the prototype (norm)
+  double semantic_shift = 0.25; // how far a class moves from its pair's prototype toward its anchor
   double template_noise = 0.15; // per-template perturbation of noun embeddings
+  double noun_sharpness = 1.0;  // weight of the semantic anchor in a class's noun
+  double noun_noise = 0.1;      // random part of a class's noun
   std::uint64_t seed = 1;
 };
 
