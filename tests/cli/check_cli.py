@@ -188,7 +188,7 @@ def main():
 
     # --- synth
     data = P("data")
-    rc, out, err = run(binary, "synth", "--out", data, "--m", "400", "--k", "4", "--d", "32", "--vocab", "60",
+    rc, out, err = run(binary, "synth", "--out", data, "--m", "400", "--k", "4", "--d", "64", "--vocab", "60",
                        "--templates", "5", "--seed", "3")
     check(rc == 0, "synth exits 0", err)
     files = {n: os.path.join(data, n) for n in ["images.npy", "nouns.npy", "words.txt", "truth.npy"]}
@@ -198,8 +198,8 @@ def main():
     dn, sn, nouns = read_npy(files["nouns.npy"])
     dt, st, truth = read_npy(files["truth.npy"])
     words = open(files["words.txt"]).read().splitlines()
-    check(di == "<f4" and si == (400, 32), "images.npy is float32 400×32", f"{di} {si}")
-    check(dn == "<f4" and sn == (5, 60, 32), "nouns.npy is float32 5×60×32", f"{dn} {sn}")
+    check(di == "<f4" and si == (400, 64), "images.npy is float32 400×64", f"{di} {si}")
+    check(dn == "<f4" and sn == (5, 60, 64), "nouns.npy is float32 5×60×64", f"{dn} {sn}")
     check(dt in ("<i4", "<i8") and st == (400,) and sorted(set(truth)) == [0, 1, 2, 3], "truth.npy is 400 ints in 0..3")
     check(len(words) == 60 and all(words), "words.txt has 60 words")
 
@@ -265,7 +265,7 @@ def main():
 
     # --- one --nouns per template (each L×d), float16 and float64 inputs
     per = []
-    L, d = 60, 32
+    L, d = 60, 64
     for b in range(5):
         path = P(f"template{b}.npy")
         write_npy(path, nouns[b * L * d:(b + 1) * L * d], (L, d))
@@ -278,8 +278,8 @@ def main():
     ok = rc == 0 and read_npy(P("labels_per.npy"))[2] == labels
     check(ok, "--nouns once per template (L×d each) gives the same labels", err.strip())
 
-    write_npy(P("images_f2.npy"), images, (400, 32), "<f2")
-    write_npy(P("images_f8.npy"), images, (400, 32), "<f8", major=2)
+    write_npy(P("images_f2.npy"), images, (400, 64), "<f2")
+    write_npy(P("images_f8.npy"), images, (400, 64), "<f8", major=2)
     for name in ["images_f2.npy", "images_f8.npy"]:
         rc, out, err = run(binary, "cluster", "--images", P(name), "--nouns", files["nouns.npy"], "--k", "4",
                            "--truth", files["truth.npy"], "--quiet")
@@ -326,11 +326,11 @@ def main():
     img, nn, voc, tru = files["images.npy"], files["nouns.npy"], files["words.txt"], files["truth.npy"]
     with open(P("bad_magic.npy"), "wb") as f:
         f.write(b"PK\x03\x04not a numpy file at all" * 4)
-    write_npy(P("uint8.npy"), [1] * 64, (2, 32), "|u1")
-    write_npy(P("int32.npy"), [1] * 64, (2, 32), "<i4")
-    write_npy(P("bigendian.npy"), images, (400, 32), ">f4")
-    write_npy(P("fortran.npy"), images, (400, 32), fortran=True)
-    write_npy(P("images3d.npy"), images, (400, 1, 32))
+    write_npy(P("uint8.npy"), [1] * 128, (2, 64), "|u1")
+    write_npy(P("int32.npy"), [1] * 128, (2, 64), "<i4")
+    write_npy(P("bigendian.npy"), images, (400, 64), ">f4")
+    write_npy(P("fortran.npy"), images, (400, 64), fortran=True)
+    write_npy(P("images3d.npy"), images, (400, 1, 64))
     write_npy(P("nouns1d.npy"), nouns[:60], (60,))
     with open(files["images.npy"], "rb") as f:
         whole = f.read()
@@ -347,12 +347,12 @@ def main():
     write_npy(P("truth_short.npy"), truth[:399], (399,), "<i8")
     write_npy(P("truth_float.npy"), [float(t) for t in truth], (400,), "<f4")
     nan_images = list(images)
-    nan_images[5 * 32 + 3] = float("nan")
-    write_npy(P("nan_images.npy"), nan_images, (400, 32))
+    nan_images[5 * 64 + 3] = float("nan")
+    write_npy(P("nan_images.npy"), nan_images, (400, 64))
     zero_images = list(images)
-    zero_images[7 * 32:8 * 32] = [0.0] * 32
-    write_npy(P("zero_images.npy"), zero_images, (400, 32))
-    write_npy(P("tiny.npy"), images[:3 * 32], (3, 32))
+    zero_images[7 * 64:8 * 64] = [0.0] * 64
+    write_npy(P("zero_images.npy"), zero_images, (400, 64))
+    write_npy(P("tiny.npy"), images[:3 * 64], (3, 64))
 
     def with_(images=img, nouns=nn, vocab=voc, k="4", *extra):
         a = ["cluster", "--images", images, "--nouns", nouns, "--k", k]
@@ -366,9 +366,9 @@ def main():
     bad("wrong dtype int32 embeddings", with_(images=P("int32.npy")), 1, "int32.npy", "not a float type")
     bad("big-endian", with_(images=P("bigendian.npy")), 1, "bigendian.npy", "big-endian")
     bad("fortran order", with_(images=P("fortran.npy")), 1, "fortran.npy", "fortran_order")
-    bad("wrong shape images 3-D", with_(images=P("images3d.npy")), 1, "images3d.npy", "(400, 1, 32)", "expected 2")
+    bad("wrong shape images 3-D", with_(images=P("images3d.npy")), 1, "images3d.npy", "(400, 1, 64)", "expected 2")
     bad("wrong shape nouns 1-D", with_(nouns=P("nouns1d.npy")), 1, "nouns1d.npy", "(60,)", "B×L×d")
-    bad("truncated file", with_(images=P("truncated.npy")), 1, "truncated.npy", "truncated", "51200 bytes")
+    bad("truncated file", with_(images=P("truncated.npy")), 1, "truncated.npy", "truncated", "102400 bytes")
     bad("truncated header", with_(images=P("header_only.npy")), 1, "header_only.npy", "truncated")
     bad("missing images file", with_(images=P("nope.npy")), 1, "nope.npy", "no such file")
     bad("missing nouns file", with_(nouns=P("nope_nouns.npy")), 1, "nope_nouns.npy", "no such file")
@@ -376,7 +376,7 @@ def main():
     bad("images is a directory", with_(images=work), 1, os.path.basename(work), "directory")
     bad("vocab length mismatch", with_(vocab=P("short_vocab.txt")), 1, "short_vocab.txt", "59", "60")
     bad("vocab blank line", with_(vocab=P("blank_line_vocab.txt")), 1, "blank_line_vocab.txt", "line 11")
-    bad("dimension mismatch images/nouns", with_(nouns=P("nouns_d16.npy")), 1, "nouns_d16.npy", "16", "32",
+    bad("dimension mismatch images/nouns", with_(nouns=P("nouns_d16.npy")), 1, "nouns_d16.npy", "16", "64",
         "dimension")
     bad("truth length mismatch", with_(img, nn, voc, "4", "--truth", P("truth_short.npy")), 1, "truth_short.npy",
         "399", "400")
