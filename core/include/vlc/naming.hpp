@@ -1,0 +1,30 @@
+// Naming clusters (seeds/004…, Appendix H, Algorithm 2; ALGORITHM.md §6): every image votes
+// with its top-5 cosine scores against the whole vocabulary; a cluster is named by the noun
+// with the largest total vote, and the runners-up are reported with their vote shares.
+#pragma once
+#include <vector>
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+struct NamingOptions {
+  int top = 5;          // seed 004 Alg. 2 line (9): Score4labels[top5]
+  int runners_up = 3;   // further candidates returned after the name
+  int chunk = 64;       // images per GEMM chunk (memory: chunk×L floats per thread)
+};
+
+struct ClusterName {
+  int cluster = 0;             // label 0..K−1
+  int size = 0;                // images in the cluster
+  std::vector<int> nouns;      // vocabulary indices: the name first, then the runners-up
+  std::vector<double> shares;  // each noun's vote ÷ the cluster's total vote (same order)
+};
+
+// images: M×d unit rows; nouns: L×d unit rows (T̄ over the WHOLE vocabulary, not only the
+// kept nouns); labels: M entries in 0..k−1. Returns k entries, in label order; an empty
+// cluster gets size 0 and no nouns. Ties (equal votes) go to the smaller noun index.
+// Cost O(M·L·d) in blocked GEMMs, memory O(threads·chunk·L + k·L + M·top).
+std::vector<ClusterName> name_clusters(const RowMatrixF& images, const RowMatrixF& nouns, const Labels& labels, int k,
+                                       const NamingOptions& options = {});
+
+}  // namespace vlc
