@@ -79,6 +79,11 @@ export class ClipTokenizer {
   constructor(vocab, merges, options = {}) {
     /** @type {Map<string, number>} */
     this.encoder = new Map(Object.entries(vocab));
+    for (const [token, id] of this.encoder) {  // ids reach Int32Array/BigInt64Array model inputs
+      if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+        throw new Error(`tokenizer vocabulary: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be integers 0..2147483647`);
+      }
+    }
     /** @type {Map<string, number>} */
     this.bpeRanks = new Map();
     merges.forEach(([a, b], i) => this.bpeRanks.set(a + ' ' + b, i));
