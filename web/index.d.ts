@@ -182,3 +182,299 @@ export declare class Encoder {
 export declare function loadBytes(src: Source, what: string, fetchImpl?: typeof fetch): Promise<Uint8Array>;
 /** Normalises each row of a row-major matrix in place to unit L2 norm. */
 export declare function l2NormalizeRows(data: Float32Array, dim: number): Float32Array;
+
+// ---------------------------------------------------------------------------------------------
+// Clustering (web/src/cluster.js): the WebAssembly core on typed arrays, and the photo pipeline
+
+/** ALGORITHM.md §0: the 7 prompt templates; `{}` is replaced by the noun. */
+export declare const TEMPLATES: readonly string[];
+/** Images with a side below this many pixels are reported as errors (default 8). */
+export declare const MIN_IMAGE_SIDE: number;
+
+export type ClusterMethod = 'ntk-rad' | 'ntk-mean' | 'ntk-pe' | 'ntk-single' | 'rbf' | 'cosine' | 'kmeans' | 'cmatrix';
+
+/** Options of the clustering core (vlc::Options); every field is optional. */
+export interface CoreOptions {
+  /** Number of clusters, or 'auto' / 0 to estimate it in [kmin, kmax]. Default 'auto'. */
+  k?: number | 'auto';
+  /** Automatic K: smallest candidate (default 2). */
+  kmin?: number;
+  /** Automatic K: largest candidate (default min(50, ⌊M/5⌋)). */
+  kmax?: number;
+  /** Automatic K rule for graph methods (default 'coding-length'). */
+  kRule?: 'coding-length' | 'eigengap';
+  /** Default 'ntk-rad' (the paper's method). */
+  method?: ClusterMethod;
+  /** Neighbours (default: the core's 30, lowered to ⌊(M−1)/3⌋ for small M; see defaultQ). */
+  q?: number;
+  /** NTK temperature τ (default 0.04). */
+  tau?: number;
+  /** RBF scale (rbf method); ≤ 0 self-tuning. */
+  tauRbf?: number;
+  /** RAD μ (default 0.1). */
+  mu?: number;
+  /** RAD λ (default 10). */
+  lambda?: number;
+  /** RAD outer rounds (default 20). */
+  maxOuter?: number;
+  /** cmatrix: nouns per fine centre (default 2). */
+  theta?: number;
+  /** cmatrix: ridge γ (default 5). */
+  gamma?: number;
+  /** ntk-single: which template. */
+  templateIndex?: number;
+  /** §1: nouns kept per fine centre (default 5). */
+  perCentre?: number;
+  filterRestarts?: number;
+  /** k-means restarts of §4 (default 10). */
+  nInit?: number;
+  /** Random seed, a non-negative integer (default 0). */
+  seed?: number;
+  /** Naming: top scores per image that vote (default 5). */
+  namingTop?: number;
+  /** Naming: runners-up reported after the name (default 3). */
+  runnersUp?: number;
+  /** L entries, 0 = never keep this noun (e.g. WordNet hierarchy filtering). */
+  nounMask?: Uint8Array;
+  /** URL of vlc_wasm.mjs (default: web/dist/ of this package). */
+  wasmUrl?: string;
+}
+
+export interface ClusterEmbeddingsOptions extends CoreOptions {
+  /** Embedding size d; required when images is one flat Float32Array. */
+  dim?: number;
+  /** B, when templates is one flat Float32Array B×L×d (default 1). */
+  numTemplates?: number;
+  /** Name clusters (from the template-averaged nouns, or from names.nouns). */
+  nameClusters?: boolean;
+  /** Name from this vocabulary instead (T̄, L×d). */
+  names?: { nouns: Float32Array };
+  /** Noun strings; adds `words` to each name. */
+  words?: string[];
+  /** Progress of the core's stages: fraction in [0, 1]. */
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface ClusterName {
+  cluster: number;
+  size: number;
+  /** Vocabulary indices: the name, then the runners-up. */
+  nouns: Int32Array;
+  /** Each noun's vote share, same order. */
+  shares: Float64Array;
+  /** With options.words. */
+  words?: string[];
+}
+
+export interface KEstimate {
+  k: number;
+  rule: 'coding-length' | 'eigengap';
+  candidates: Int32Array;
+  eigengap: Float64Array;
+  codingLength: Float64Array;
+  eigenvalues: Float64Array;
+}
+
+export interface KCurvePoint {
+  k: number;
+  codingLength: number | null;
+  eigengap: number | null;
+}
+
+export interface GraphStats {
+  nodes: number;
+  edges: number;
+  rescued: number;
+  isolated: number;
+}
+
+export interface ClusterEmbeddingsResult {
+  /** M labels in 0..k−1. */
+  labels: Int32Array;
+  k: number;
+  method: ClusterMethod;
+  /** Template weights (RAD). */
+  beta: Float64Array;
+  /** Vocabulary indices of the positive nouns P. */
+  keptNouns: Int32Array;
+  cmatrixNouns: Int32Array;
+  /** Top-k eigenvalues of the normalised affinity (graph methods). */
+  eigenvalues: Float64Array;
+  components: number;
+  radOuterIterations: number;
+  radConverged: boolean;
+  timings: { stage: string; seconds: number }[];
+  graphs: GraphStats[];
+  /** Empty unless nameClusters. */
+  names: ClusterName[];
+  /** Only with k = 'auto'. */
+  kEstimate: KEstimate | null;
+  kCurve: KCurvePoint[] | null;
+}
+
+/**
+ * Clusters image embeddings with the WebAssembly core. images: Float32Array M×d (give dim) or an
+ * array of rows; templates: B Float32Arrays (L×d each) or one Float32Array B×L×d (give
+ * numTemplates); null for the text-free methods. Core errors reject with an Error carrying the
+ * core's message (e.g. "images row 7 ...").
+ */
+export declare function clusterEmbeddings(
+  images: Float32Array | ArrayLike<number>[],
+  templates: Float32Array | Float32Array[] | null,
+  options?: ClusterEmbeddingsOptions,
+): Promise<ClusterEmbeddingsResult>;
+
+/** §1 alone (vlc::filter_nouns) on the template-averaged vocabulary T̄ (L×d). */
+export declare function filterNouns(
+  images: Float32Array,
+  nouns: Float32Array,
+  options: CoreOptions & { dim: number },
+): Promise<{ kept: Int32Array; centres: number; kForCentres: number }>;
+
+/** T̄ = rownormalise(mean over templates of the unit rows), B×L×d -> L×d. */
+export declare function ensembleNouns(templates: Float32Array, b: number, l: number, d: number): Float32Array;
+/** The default neighbour count for M images: max(1, min(30, ⌊(M−1)/3⌋)). */
+export declare function defaultQ(m: number): number;
+export declare function halfToFloat(bits: number): number;
+export declare function floatToHalf(value: number): number;
+
+/** The raw Embind module (web/dist/vlc_wasm.mjs). */
+export interface VlcModule {
+  cluster(images: Float32Array, templates: Float32Array, shape: { m: number; d: number; b: number; l: number }, options: Record<string, unknown>): Omit<ClusterEmbeddingsResult, 'kCurve'>;
+  filterNouns(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, options: Record<string, unknown>): { kept: Int32Array; centres: number; kForCentres: number };
+  nameClusters(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, labels: Int32Array, k: number, options: Record<string, unknown>): ClusterName[];
+  kRange(m: number, kmin: number, kmax: number): [number, number];
+  version(): string;
+}
+/** Loads (once per URL) the WebAssembly core. */
+export declare function loadVlcModule(options?: { url?: string | URL }): Promise<VlcModule>;
+
+/** A vocabulary asset (models/build_text_assets.mjs): nouns.json + nouns.f16.bin. */
+export interface VocabularySource {
+  json?: Source;
+  bin?: Source;
+  /** Or the data itself: */
+  words?: string[];
+  /** L×d, template-averaged, unit rows. */
+  embeddings?: Float32Array;
+  dim?: number;
+}
+export interface Vocabulary {
+  words: string[];
+  dim: number;
+  embeddings: Float32Array;
+  meta: Record<string, unknown>;
+}
+export declare function loadVocabulary(vocabulary: VocabularySource, fetchImpl?: typeof fetch): Promise<Vocabulary>;
+
+/** A folder URL with vision_model.onnx, text_model.onnx, vocab.json, merges.txt, nouns.json, nouns.f16.bin; or each file. */
+export type ModelSpec = string | URL | {
+  vision: string;
+  text: string;
+  vocab: string;
+  merges: string;
+  /** nouns.f16.bin and nouns.json URLs (or vocabulary). */
+  nouns?: string;
+  nounsJson?: string;
+  vocabulary?: VocabularySource;
+  /** Cache key of the text embeddings (default: the vision URL). */
+  id?: string;
+};
+
+export interface PipelineProgress {
+  /** 'load', 'decode', 'encode-images', 'filter', 'encode-texts', 'cluster', 'cluster:<core stage>', 'name'. */
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export interface ClusterImagesOptions extends CoreOptions {
+  model: ModelSpec;
+  /** Overrides the model folder's nouns.json/nouns.f16.bin. */
+  vocabulary?: VocabularySource;
+  onProgress?: (p: PipelineProgress) => void;
+  /** Aborting terminates the worker (or stops between stages in-thread); rejects with AbortError. */
+  signal?: AbortSignal;
+  /** Run in a module Web Worker (default: when Worker and document exist). */
+  worker?: boolean;
+  /** URL of web/src/worker.js (default: next to cluster.js). */
+  workerUrl?: string | URL;
+  /** URL of an onnxruntime-web ES module (needed in a worker, where bare imports do not resolve). */
+  ortUrl?: string;
+  /** In-thread only: the onnxruntime module itself. */
+  ort?: unknown;
+  /** ort.env.wasm.wasmPaths: where onnxruntime-web's .wasm files are served. */
+  wasmPaths?: string | Record<string, string>;
+  /** Default ['webgpu', 'wasm']. */
+  executionProviders?: string[];
+  numThreads?: number;
+  /** Image batch size (default 8); text batch size (default 32). */
+  batchSize?: number;
+  textBatchSize?: number;
+  /** Templates (default TEMPLATES; must match the vocabulary asset's). */
+  templates?: string[];
+  /** false: do not use the IndexedDB text-embedding cache. */
+  cache?: boolean;
+  /** Smallest accepted image side in pixels (default 8). */
+  minImageSide?: number;
+}
+
+export interface ImageCluster {
+  id: number;
+  /** The vocabulary noun with the largest vote. */
+  name: string;
+  /** Its vote share. */
+  share: number;
+  runnersUp: { noun: string; share: number }[];
+  /** Indices into the files given. */
+  members: number[];
+}
+
+export interface FileError {
+  /** The file's name (or "file #i"). */
+  file: string;
+  index: number;
+  /** Starts with the file name. */
+  message: string;
+}
+
+export interface ClusterImagesResult {
+  clusters: ImageCluster[];
+  /** One per file; −1 for files in errors. */
+  labels: Int32Array;
+  errors: FileError[];
+  /** Execution provider of the encoder: 'webgpu' or 'wasm'. */
+  backend: string;
+  /** Why WebGPU was not used ("webgpu: ..."), or null. */
+  fallbackReason: string | null;
+  k: number;
+  kCurve: KCurvePoint[] | null;
+  /** The positive nouns P. */
+  keptNouns: string[];
+  beta: number[];
+  timings: { stage: string; seconds: number }[];
+  /** Text-embedding cache hits (null without IndexedDB). */
+  textCache: { hits: number; total: number } | null;
+}
+
+export type ImageInput = Blob | (PixelData & { name?: string });
+
+/**
+ * Decode -> encode -> noun filtering -> kept nouns encoded per template -> cluster -> names, in a
+ * module Web Worker. Bad files are reported in `errors` and the rest is clustered; a model that
+ * cannot be loaded rejects the promise with an Error naming the URL.
+ */
+export declare function clusterImages(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+/** The same pipeline in the calling thread. */
+export declare function runPipeline(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+/** URLs of a model folder's files. */
+export declare function modelFiles(model: ModelSpec): { vision: string; text: string; vocab: string; merges: string; vocabulary: VocabularySource; id: string };
+
+/** IndexedDB cache of text embeddings keyed by model id + text (template applied to the word); a no-op without IndexedDB. */
+export declare class TextEmbeddingCache {
+  constructor(modelId: string);
+  readonly modelId: string;
+  readonly available: boolean;
+  getMany(texts: string[]): Promise<(Float32Array | undefined)[]>;
+  putMany(texts: string[], embeddings: Float32Array[]): Promise<void>;
+}

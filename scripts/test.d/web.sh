@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web package's tests: node's test runner over web/test/ (tokenizer, preprocessing, encoder on
-# the tiny CLIP-shaped model). Needs no network: npm packages come from scripts/setup, the models
+# the tiny CLIP-shaped model, the WASM clustering core against the native CLI, npm pack, and the
+# pipeline in headless Chromium). Needs no network: npm packages come from scripts/setup, the models
 # from models/make_tiny_clip.py (checked here to regenerate byte for byte), and the encoder tests
 # serve files from 127.0.0.1 only.
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
@@ -32,6 +33,11 @@ if "$py" -c "import onnx, numpy" 2>/dev/null; then
 else
   echo "# skip: python3-onnx not available, the committed tiny models are used as they are"
 fi
+
+# The WebAssembly clustering core of the package (web/dist/vlc_wasm.{mjs,wasm}): built when missing or
+# older than the core's sources (scripts/build-wasm, what `npm pack` runs as prepack).
+if bash scripts/build-wasm --if-missing; then echo "ok - web/dist WebAssembly core is built"; passed=$((passed + 1));
+else echo "not ok - web/dist WebAssembly core is built (scripts/build-wasm)"; failed=$((failed + 1)); fi
 
 log=$(mktemp)
 node --test --test-reporter=tap --test-concurrency=1 web/test/ 2>&1 | tee "$log"

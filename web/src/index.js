@@ -14,3 +14,7 @@ export {
   Encoder, ModelFormatError, loadBytes, l2NormalizeRows,
   DEFAULT_EXECUTION_PROVIDERS, VISION_INPUT, VISION_OUTPUT, TEXT_INPUT, TEXT_MASK, TEXT_OUTPUT,
 } from './encoder.js';
+export {
+  clusterEmbeddings, clusterImages, runPipeline, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, defaultQ,
+  modelFiles, halfToFloat, floatToHalf, TextEmbeddingCache, TEMPLATES, MIN_IMAGE_SIDE,
+} from './cluster.js';

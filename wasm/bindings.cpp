@@ -1,0 +1,337 @@
+// Embind bindings of the vlcluster core for the npm package (web/src/cluster.js).
+//
+// Typed arrays in, typed arrays out: every matrix crosses the JS/WASM boundary as one bulk copy
+// (TypedArray.prototype.set into a typed_memory_view of an Eigen buffer, and `new Int32Array(view)`
+// on the way out). No call per element.
+//
+// Errors: every exception of the core (vlc::Error and std::exception) is caught here and re-thrown
+// as a JavaScript `Error` carrying the core's message. The C++ exception is finished (its catch
+// block left) before the JS error is thrown, so no C++ exception object is leaked.
+//
+// Exports (see web/index.d.ts, "WASM module"):
+//   cluster(images, templates, shape {m, d, b, l}, options)  -> result object
+//   filterNouns(images, nouns, shape {m, d, l}, options)      -> {kept: Int32Array, centres, kForCentres}
+//   nameClusters(images, nouns, shape {m, d, l}, labels, k, options) -> [{cluster, size, nouns, shares}]
+//   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
+//   version()                                                 -> "0.1.0"
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vlc/cluster.hpp"
+#include "vlc/error.hpp"
+#include "vlc/estimate_k.hpp"
+#include "vlc/naming.hpp"
+#include "vlc/noun_filter.hpp"
+#include "vlc/validate.hpp"
+
+using emscripten::typed_memory_view;
+using emscripten::val;
+
+namespace {
+
+// ---- options ---------------------------------------------------------------------------------
+
+bool has(const val& obj, const char* key) {
+  if (obj.isUndefined() || obj.isNull()) return false;
+  const val v = obj[key];
+  return !v.isUndefined() && !v.isNull();
+}
+
+double number(const val& obj, const char* key, double fallback) {
+  if (!has(obj, key)) return fallback;
+  const val v = obj[key];
+  vlc::require(v.typeOf().as<std::string>() == "number", "option ", key, " must be a number");
+  const double x = v.as<double>();
+  vlc::require(std::isfinite(x), "option ", key, " must be a finite number");
+  return x;
+}
+
+int integer(const val& obj, const char* key, int fallback) {
+  const double x = number(obj, key, fallback);
+  vlc::require(x == std::floor(x) && std::fabs(x) < 2147483647.0, "option ", key, " = ", x, " must be an integer");
+  return static_cast<int>(x);
+}
+
+std::string text(const val& obj, const char* key, const std::string& fallback) {
+  if (!has(obj, key)) return fallback;
+  const val v = obj[key];
+  vlc::require(v.typeOf().as<std::string>() == "string", "option ", key, " must be a string");
+  return v.as<std::string>();
+}
+
+bool flag(const val& obj, const char* key, bool fallback) {
+  if (!has(obj, key)) return fallback;
+  return obj[key].as<bool>();
+}
+
+// ---- arrays ----------------------------------------------------------------------------------
+
+int shape_of(const val& shape, const char* key) {
+  vlc::require(has(shape, key), "shape.", key, " is missing");
+  const int n = integer(shape, key, 0);
+  vlc::require(n >= 0, "shape.", key, " = ", n, " must not be negative");
+  return n;
+}
+
+std::size_t length_of(const val& array, const char* what) {
+  vlc::require(!array.isUndefined() && !array.isNull(), what, " is missing");
+  const val len = array["length"];
+  vlc::require(len.typeOf().as<std::string>() == "number", what, " must be a typed array (Float32Array)");
+  return len.as<std::size_t>();
+}
+
+// Copies rows×cols floats of `array`, starting at element `offset`, into a new matrix.
+vlc::RowMatrixF matrix_from(const val& array, std::size_t offset, int rows, int cols) {
+  vlc::RowMatrixF m(rows, cols);
+  if (m.size() == 0) return m;
+  val src = array;
+  if (offset != 0 || static_cast<Eigen::Index>(length_of(array, "array")) != m.size())
+    src = array.call<val>("subarray", static_cast<double>(offset), static_cast<double>(offset + m.size()));
+  val(typed_memory_view(static_cast<std::size_t>(m.size()), m.data())).call<void>("set", src);
+  return m;
+}
+
+void check_length(const val& array, const char* what, std::size_t expected, const std::string& shape) {
+  const std::size_t n = length_of(array, what);
+  vlc::require(n == expected, what, " has ", n, " values; expected ", expected, " (", shape, ")");
+}
+
+val int32_array(const int* data, std::size_t n) {
+  return val::global("Int32Array").new_(typed_memory_view(n, data));
+}
+
+val float64_array(const double* data, std::size_t n) {
+  return val::global("Float64Array").new_(typed_memory_view(n, data));
+}
+
+val float64_array(const std::vector<double>& v) { return float64_array(v.data(), v.size()); }
+val float64_array(const vlc::VectorD& v) { return float64_array(v.data(), static_cast<std::size_t>(v.size())); }
+val int32_array(const std::vector<int>& v) { return int32_array(v.data(), v.size()); }
+
+// ---- results ---------------------------------------------------------------------------------
+
+val names_to_js(const std::vector<vlc::ClusterName>& names) {
+  val out = val::array();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& n = names[i];
+    val o = val::object();
+    o.set("cluster", n.cluster);
+    o.set("size", n.size);
+    o.set("nouns", int32_array(n.nouns));
+    o.set("shares", float64_array(n.shares));
+    out.set(static_cast<unsigned>(i), o);
+  }
+  return out;
+}
+
+val k_estimate_to_js(const vlc::KEstimate& e) {
+  val o = val::object();
+  o.set("k", e.k);
+  o.set("rule", vlc::k_rule_name(e.rule));
+  o.set("candidates", int32_array(e.candidates));
+  o.set("eigengap", float64_array(e.eigengap));
+  o.set("codingLength", float64_array(e.coding_length));
+  o.set("eigenvalues", float64_array(e.eigenvalues));
+  return o;
+}
+
+vlc::Options parse_options(const val& js, int m) {
+  vlc::Options o;
+  // k: a number (0 = estimate) or the string 'auto'.
+  if (has(js, "k") && js["k"].typeOf().as<std::string>() == "string") {
+    const std::string k = js["k"].as<std::string>();
+    vlc::require(k == "auto", "option k = \"", k, "\": give a number of clusters or 'auto'");
+    o.k = 0;
+  } else {
+    o.k = integer(js, "k", 0);
+  }
+  o.kmin = integer(js, "kmin", o.kmin);
+  o.kmax = integer(js, "kmax", o.kmax);
+  if (has(js, "kRule")) o.k_rule = vlc::parse_k_rule(text(js, "kRule", ""));
+  o.method = vlc::parse_method(text(js, "method", "ntk-rad"));
+  o.q = integer(js, "q", o.q);
+  // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
+  if (!has(js, "q") && m > 1 && o.q >= m) o.q = m - 1;
+  o.tau = number(js, "tau", o.tau);
+  o.tau_rbf = number(js, "tauRbf", o.tau_rbf);
+  o.rad.mu = number(js, "mu", o.rad.mu);
+  o.rad.lambda = number(js, "lambda", o.rad.lambda);
+  o.rad.max_outer = integer(js, "maxOuter", o.rad.max_outer);
+  o.theta = integer(js, "theta", o.theta);
+  o.gamma = number(js, "gamma", o.gamma);
+  o.template_index = integer(js, "templateIndex", o.template_index);
+  o.per_centre = integer(js, "perCentre", o.per_centre);
+  o.filter_restarts = integer(js, "filterRestarts", o.filter_restarts);
+  o.n_init = integer(js, "nInit", o.n_init);
+  const double seed = number(js, "seed", 0);
+  vlc::require(seed >= 0 && seed == std::floor(seed) && seed <= 9007199254740991.0, "option seed = ", seed,
+               " must be a non-negative integer");
+  o.seed = static_cast<std::uint64_t>(seed);
+  o.name_clusters = flag(js, "nameClusters", flag(js, "name_clusters", false));
+  o.naming.top = integer(js, "namingTop", o.naming.top);
+  o.naming.runners_up = integer(js, "runnersUp", o.naming.runners_up);
+  if (has(js, "nounMask")) {
+    const val mask = js["nounMask"];
+    const std::size_t n = length_of(mask, "options.nounMask");
+    o.noun_mask.resize(n);
+    if (n) val(typed_memory_view(n, o.noun_mask.data())).call<void>("set", mask);
+  }
+  if (has(js, "onProgress")) {
+    val fn = js["onProgress"];
+    o.progress = [fn](const std::string& stage, double fraction) { fn(val(stage), val(fraction)); };
+  }
+  return o;
+}
+
+val cluster_impl(const val& images, const val& templates, const val& shape, const val& options) {
+  const int m = shape_of(shape, "m"), d = shape_of(shape, "d"), b = shape_of(shape, "b"), l = shape_of(shape, "l");
+  check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d = " + std::to_string(m) + "×" + std::to_string(d));
+  const vlc::Options o = parse_options(options, m);
+  const bool text_free = o.method == vlc::Method::Rbf || o.method == vlc::Method::Cosine || o.method == vlc::Method::KMeans;
+  std::vector<vlc::RowMatrixF> t;
+  if (!(text_free && b == 0)) {
+    check_length(templates, "templates", static_cast<std::size_t>(b) * l * d,
+                 "B×L×d = " + std::to_string(b) + "×" + std::to_string(l) + "×" + std::to_string(d));
+    for (int i = 0; i < b; ++i) t.push_back(matrix_from(templates, static_cast<std::size_t>(i) * l * d, l, d));
+  }
+  const vlc::RowMatrixF z = matrix_from(images, 0, m, d);
+  const vlc::Result r = vlc::cluster(z, t, o);
+
+  val out = val::object();
+  out.set("labels", int32_array(r.labels));
+  out.set("k", r.k);
+  out.set("method", vlc::method_name(o.method));
+  out.set("beta", float64_array(r.beta));
+  out.set("keptNouns", int32_array(r.kept_nouns));
+  out.set("cmatrixNouns", int32_array(r.cmatrix_nouns));
+  out.set("eigenvalues", float64_array(r.eigenvalues));
+  out.set("components", r.components);
+  out.set("radOuterIterations", r.rad_outer_iterations);
+  out.set("radConverged", r.rad_converged);
+  val timings = val::array();
+  for (std::size_t i = 0; i < r.timings.size(); ++i) {
+    val s = val::object();
+    s.set("stage", r.timings[i].stage);
+    s.set("seconds", r.timings[i].seconds);
+    timings.set(static_cast<unsigned>(i), s);
+  }
+  out.set("timings", timings);
+  val graphs = val::array();
+  for (std::size_t i = 0; i < r.graphs.size(); ++i) {
+    val g = val::object();
+    g.set("nodes", static_cast<double>(r.graphs[i].nodes));
+    g.set("edges", static_cast<double>(r.graphs[i].edges));
+    g.set("rescued", static_cast<double>(r.graphs[i].rescued));
+    g.set("isolated", static_cast<double>(r.graphs[i].isolated));
+    graphs.set(static_cast<unsigned>(i), g);
+  }
+  out.set("graphs", graphs);
+  out.set("names", names_to_js(r.names));
+  out.set("kEstimate", o.k == 0 ? k_estimate_to_js(r.k_estimate) : val::null());
+  return out;
+}
+
+// §1 alone, on the template-averaged vocabulary T̄ (L×d; rows normalised here). k = 0 ('auto')
+// uses kmax for k̃ exactly as cluster() does, so the nouns kept here are the ones cluster() keeps
+// when given the whole vocabulary.
+val filter_nouns_impl(const val& images, const val& nouns, const val& shape, const val& options) {
+  const int m = shape_of(shape, "m"), d = shape_of(shape, "d"), l = shape_of(shape, "l");
+  check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d");
+  check_length(nouns, "nouns", static_cast<std::size_t>(l) * d, "L×d");
+  const vlc::Options o = parse_options(options, m);
+  vlc::validate_shapes(matrix_from(images, 0, m, d), {vlc::RowMatrixF(l, d)}, o.k);
+  const int k_for_centres = o.k > 0 ? o.k : vlc::k_range(m, o.kmin, o.kmax).second;
+  const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), "images");
+  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
+  vlc::NounFilterOptions nf;
+  nf.k = k_for_centres;
+  nf.per_centre = o.per_centre;
+  nf.restarts = o.filter_restarts;
+  nf.seed = o.seed;
+  nf.allowed = o.noun_mask;
+  const vlc::NounFilterResult r = vlc::filter_nouns(z, t, nf);
+  val out = val::object();
+  out.set("kept", int32_array(r.kept));
+  out.set("centres", static_cast<int>(r.centres.rows()));
+  out.set("kForCentres", k_for_centres);
+  return out;
+}
+
+val name_clusters_impl(const val& images, const val& nouns, const val& shape, const val& labels, int k,
+                       const val& options) {
+  const int m = shape_of(shape, "m"), d = shape_of(shape, "d"), l = shape_of(shape, "l");
+  check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d");
+  check_length(nouns, "nouns", static_cast<std::size_t>(l) * d, "L×d");
+  check_length(labels, "labels", static_cast<std::size_t>(m), "M");
+  vlc::require(k >= 1, "k = ", k, " must be at least 1");
+  vlc::Labels lab(static_cast<std::size_t>(m));
+  if (m) val(typed_memory_view(lab.size(), lab.data())).call<void>("set", labels);
+  for (int i = 0; i < m; ++i) vlc::require(lab[i] >= 0 && lab[i] < k, "labels[", i, "] = ", lab[i], " is outside 0..", k - 1);
+  vlc::NamingOptions no;
+  no.top = integer(options, "namingTop", no.top);
+  no.runners_up = integer(options, "runnersUp", no.runners_up);
+  const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), "images");
+  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
+  return names_to_js(vlc::name_clusters(z, t, lab, k, no));
+}
+
+val k_range_impl(int m, int kmin, int kmax) {
+  const auto [lo, hi] = vlc::k_range(m, kmin, kmax);
+  val out = val::array();
+  out.set(0, lo);
+  out.set(1, hi);
+  return out;
+}
+
+// Runs f; a C++ exception becomes a JS Error with the same message. The JS error is thrown after
+// the catch block has finished, so the C++ exception object is released first.
+template <class F>
+val guarded(F&& f) {
+  std::string message;
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    message = "out of memory in the clustering core (WebAssembly is limited to 4 GB); use fewer images";
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+    message = "unknown error in the clustering core";
+  }
+  val error = val::global("Error").new_(val(message));
+  error.set("name", val(std::string("VlcError")));
+  message.clear();
+  message.shrink_to_fit();
+  error.throw_();
+}
+
+val js_cluster(val images, val templates, val shape, val options) {
+  return guarded([&] { return cluster_impl(images, templates, shape, options); });
+}
+val js_filter_nouns(val images, val nouns, val shape, val options) {
+  return guarded([&] { return filter_nouns_impl(images, nouns, shape, options); });
+}
+val js_name_clusters(val images, val nouns, val shape, val labels, int k, val options) {
+  return guarded([&] { return name_clusters_impl(images, nouns, shape, labels, k, options); });
+}
+val js_k_range(int m, int kmin, int kmax) {
+  return guarded([&] { return k_range_impl(m, kmin, kmax); });
+}
+std::string js_version() { return "0.1.0"; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(vlcluster) {
+  emscripten::function("cluster", &js_cluster);
+  emscripten::function("filterNouns", &js_filter_nouns);
+  emscripten::function("nameClusters", &js_name_clusters);
+  emscripten::function("kRange", &js_k_range);
+  emscripten::function("version", &js_version);
+}

@@ -1,0 +1,686 @@
+// Clustering on the device: the WebAssembly core (wasm/bindings.cpp, built into web/dist/ by
+// scripts/build-wasm) on typed arrays, and the whole photo pipeline
+//   decode -> CLIP image encoding -> noun filtering on the precomputed vocabulary asset
+//   -> CLIP text encoding of the kept nouns under the 7 templates -> clustering -> names.
+// clusterImages() runs the pipeline in a module Web Worker (web/src/worker.js) when it can;
+// runPipeline() is the same pipeline in the calling thread.
+
+import { decodeImage, preprocessImage } from './preprocess.js';
+import { Encoder, loadBytes } from './encoder.js';
+
+/** ALGORITHM.md §0: the B = 7 prompt templates (TAC's). `{}` is replaced by the noun. */
+export const TEMPLATES = Object.freeze([
+  'itap of a {}.',
+  'a bad photo of the {}.',
+  'a origami {}.',
+  'a photo of the large {}.',
+  'a {} in a video game.',
+  'art of the {}.',
+  'a photo of the small {}.',
+]);
+
+/** Images whose width or height is below this are reported as errors (e.g. 1×1 tracking pixels). */
+export const MIN_IMAGE_SIDE = 8;
+
+// ---------------------------------------------------------------------------------------------
+// The WebAssembly module
+
+/** @type {Map<string, Promise<any>>} */
+const modules = new Map();
+
+/**
+ * Loads (once per URL) the Emscripten module web/dist/vlc_wasm.mjs.
+ * @param {{url?: string | URL}} [options] url of vlc_wasm.mjs (default: next to this package's web/dist/)
+ */
+export function loadVlcModule(options = {}) {
+  const url = String(options.url ?? new URL('../dist/vlc_wasm.mjs', import.meta.url));
+  let p = modules.get(url);
+  if (!p) {
+    p = (async () => {
+      let factory;
+      try {
+        factory = (await import(/* @vite-ignore */ url)).default;
+      } catch (e) {
+        throw new Error(`cannot load the clustering core ${url}: ${message(e)} (build it with scripts/build-wasm)`);
+      }
+      // scriptDirectory is the folder of vlc_wasm.mjs in browsers, workers and node (where
+      // Emscripten 3.1.6's default, a file: URL string, cannot be opened by fs).
+      return factory({ locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => dir + path });
+    })();
+    p.catch(() => modules.delete(url));
+    modules.set(url, p);
+  }
+  return p;
+}
+
+/** @param {unknown} e */
+function message(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** @param {any} x */
+function isFloatArray(x) {
+  return x instanceof Float32Array || x instanceof Float64Array;
+}
+
+/**
+ * Flattens images given as one row-major Float32Array (needs `dim`) or an array of rows.
+ * @param {Float32Array | ArrayLike<number>[]} images
+ * @param {number | undefined} dim
+ */
+function flattenImages(images, dim) {
+  if (isFloatArray(images)) {
+    const a = /** @type {Float32Array} */ (images);
+    if (!dim || !Number.isInteger(dim) || dim <= 0) throw new Error('clusterEmbeddings: give options.dim (the embedding size) with a flat images array');
+    if (a.length % dim) throw new Error(`clusterEmbeddings: images has ${a.length} values, not a multiple of dim = ${dim}`);
+    return { data: a, m: a.length / dim, d: dim };
+  }
+  if (!Array.isArray(images) || !images.length) throw new Error('clusterEmbeddings: images must be a Float32Array (M×d) or a non-empty array of rows');
+  const d = images[0].length;
+  const data = new Float32Array(images.length * d);
+  images.forEach((r, i) => {
+    if (r.length !== d) throw new Error(`clusterEmbeddings: image row ${i} has ${r.length} values, row 0 has ${d}`);
+    data.set(r, i * d);
+  });
+  return { data, m: images.length, d };
+}
+
+/**
+ * Templates as an array of B Float32Arrays (each L×d) or one Float32Array B×L×d (needs numTemplates).
+ * @param {Float32Array | Float32Array[] | null | undefined} templates
+ * @param {number} d
+ * @param {number | undefined} numTemplates
+ */
+function flattenTemplates(templates, d, numTemplates) {
+  if (templates == null) return { data: new Float32Array(0), b: 0, l: 0 };
+  if (isFloatArray(templates)) {
+    const a = /** @type {Float32Array} */ (templates);
+    const b = numTemplates ?? 1;
+    if (!Number.isInteger(b) || b <= 0 || a.length % (b * d)) {
+      throw new Error(`clusterEmbeddings: templates has ${a.length} values, not B×L×d with B = ${b}, d = ${d} (set options.numTemplates)`);
+    }
+    return { data: a, b, l: a.length / (b * d) };
+  }
+  if (!Array.isArray(templates)) throw new Error('clusterEmbeddings: templates must be a Float32Array (B×L×d) or an array of B Float32Arrays (L×d)');
+  const b = templates.length;
+  if (!b) return { data: new Float32Array(0), b: 0, l: 0 };
+  const n = templates[0].length;
+  if (n % d) throw new Error(`clusterEmbeddings: template 0 has ${n} values, not a multiple of d = ${d}`);
+  const data = new Float32Array(b * n);
+  templates.forEach((t, i) => {
+    if (t.length !== n) throw new Error(`clusterEmbeddings: template ${i} has ${t.length} values, template 0 has ${n}`);
+    data.set(t, i * n);
+  });
+  return { data, b, l: n / d };
+}
+
+/** The options object the WASM core reads (see wasm/bindings.cpp parse_options). */
+function coreOptions(/** @type {Record<string, any>} */ o) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  const keys = ['kmin', 'kmax', 'kRule', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
+    'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask', 'onProgress'];
+  for (const key of keys) if (o[key] !== undefined) out[key] = o[key];
+  const k = o.k ?? 'auto';
+  out.k = k === 'auto' ? 0 : k;
+  return out;
+}
+
+/**
+ * The default number of neighbours q for M images: the core's q = 30, lowered to ⌊(M−1)/3⌋ for
+ * small sets (q must be below M, and a neighbourhood of a third of all images no longer
+ * separates clusters). At least 1.
+ * @param {number} m
+ */
+export function defaultQ(m) {
+  return Math.max(1, Math.min(30, Math.floor((m - 1) / 3)));
+}
+
+/**
+ * Clusters embeddings with the WebAssembly core (vlc::cluster).
+ * @param {Float32Array | ArrayLike<number>[]} images M×d
+ * @param {Float32Array | Float32Array[] | null} templates B×L×d
+ * @param {Record<string, any>} [options]
+ */
+export async function clusterEmbeddings(images, templates, options = {}) {
+  const mod = await loadVlcModule({ url: options.wasmUrl });
+  const { data, m, d } = flattenImages(images, options.dim);
+  const t = flattenTemplates(templates, d, options.numTemplates);
+  const o = coreOptions(options);
+  if (o.q === undefined) o.q = defaultQ(m);
+  const r = mod.cluster(data, t.data, { m, d, b: t.b, l: t.l }, o);
+  if (options.nameClusters || options.names) {
+    const nouns = options.names?.nouns;
+    if (nouns) {
+      const l = nouns.length / d;
+      r.names = mod.nameClusters(data, nouns, { m, d, l }, r.labels, r.k, o);
+    } else if (t.b) {
+      r.names = mod.nameClusters(data, ensembleNouns(t.data, t.b, t.l, d), { m, d, l: t.l }, r.labels, r.k, o);
+    }
+  } else {
+    r.names = [];
+  }
+  const words = options.words;
+  if (words) {
+    for (const n of r.names) n.words = Array.from(n.nouns, (/** @type {number} */ i) => words[i]);
+  }
+  r.kCurve = r.kEstimate ? kCurve(r.kEstimate) : null;
+  return r;
+}
+
+/** The automatic-K curves as plain rows {k, codingLength, eigengap}. */
+function kCurve(/** @type {any} */ e) {
+  return Array.from(e.candidates, (/** @type {number} */ k, /** @type {number} */ i) => ({
+    k,
+    codingLength: e.codingLength.length ? e.codingLength[i] : null,
+    eigengap: e.eigengap.length ? e.eigengap[i] : null,
+  }));
+}
+
+/**
+ * T̄ = rownormalise((1/B) Σ_b T^(b)) of unit-normalised template rows (ALGORITHM.md §1 step 1).
+ * @param {Float32Array} t B×L×d
+ * @param {number} b @param {number} l @param {number} d
+ */
+export function ensembleNouns(t, b, l, d) {
+  const out = new Float32Array(l * d);
+  for (let j = 0; j < b; j++) {
+    for (let i = 0; i < l; i++) {
+      const off = (j * l + i) * d;
+      let s = 0;
+      for (let c = 0; c < d; c++) s += t[off + c] * t[off + c];
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+      for (let c = 0; c < d; c++) out[i * d + c] += t[off + c] * inv;
+    }
+  }
+  return normalizeRows(out, d);
+}
+
+/** @param {Float32Array} x @param {number} d */
+function normalizeRows(x, d) {
+  for (let i = 0; i < x.length; i += d) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[i + c] * x[i + c];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < d; c++) x[i + c] *= inv;
+  }
+  return x;
+}
+
+/**
+ * §1 alone (vlc::filter_nouns) on the template-averaged vocabulary: the vocabulary indices of the
+ * positive nouns, so that only those need encoding under each template.
+ * @param {Float32Array} images M×d
+ * @param {Float32Array} nouns L×d (T̄)
+ * @param {{dim: number, k?: number|'auto', kmin?: number, kmax?: number, perCentre?: number, seed?: number, wasmUrl?: string, nounMask?: Uint8Array}} options
+ */
+export async function filterNouns(images, nouns, options) {
+  const mod = await loadVlcModule({ url: options.wasmUrl });
+  const d = options.dim;
+  const r = mod.filterNouns(images, nouns, { m: images.length / d, d, l: nouns.length / d }, coreOptions(options));
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vocabulary asset (models/build_text_assets.mjs): nouns.json + nouns.f16.bin
+
+/** IEEE half -> float. */
+export function halfToFloat(/** @type {number} */ h) {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** float -> IEEE half bits (round to nearest even). */
+export function floatToHalf(/** @type {number} */ v) {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+/**
+ * Loads a vocabulary asset: {words, depths?, dim, embeddings: Float32Array L×d (unit rows), modelId}.
+ * @param {{json?: import('./encoder.js').Source, bin?: import('./encoder.js').Source, words?: string[], embeddings?: Float32Array, dim?: number}} vocabulary
+ * @param {typeof fetch} [fetchImpl]
+ */
+export async function loadVocabulary(vocabulary, fetchImpl) {
+  if (vocabulary.embeddings && vocabulary.words) {
+    const dim = vocabulary.dim ?? vocabulary.embeddings.length / vocabulary.words.length;
+    return { words: vocabulary.words, dim, embeddings: vocabulary.embeddings, meta: {} };
+  }
+  if (!vocabulary.json || !vocabulary.bin) throw new Error('vocabulary: give {json, bin} (nouns.json, nouns.f16.bin) or {words, embeddings}');
+  let meta;
+  try {
+    meta = JSON.parse(new TextDecoder().decode(await loadBytes(vocabulary.json, 'vocabulary nouns.json', fetchImpl)));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new Error(`vocabulary nouns.json ${String(vocabulary.json)} is not JSON: ${e.message}`);
+    throw e;
+  }
+  const bytes = await loadBytes(vocabulary.bin, 'vocabulary embeddings', fetchImpl);
+  const { words, dim, dtype = 'float16' } = meta;
+  if (!Array.isArray(words) || !Number.isInteger(dim)) throw new Error('vocabulary nouns.json needs "words" (array) and "dim" (integer)');
+  const n = words.length * dim;
+  const embeddings = new Float32Array(n);
+  if (dtype === 'float16') {
+    if (bytes.byteLength !== 2 * n) throw new Error(`vocabulary embeddings: ${bytes.byteLength} bytes, expected ${2 * n} (${words.length} words × ${dim} float16)`);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) embeddings[i] = halfToFloat(dv.getUint16(2 * i, true));
+  } else if (dtype === 'float32') {
+    if (bytes.byteLength !== 4 * n) throw new Error(`vocabulary embeddings: ${bytes.byteLength} bytes, expected ${4 * n}`);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) embeddings[i] = dv.getFloat32(4 * i, true);
+  } else {
+    throw new Error(`vocabulary: unknown dtype "${dtype}"`);
+  }
+  return { words, dim, embeddings: normalizeRows(embeddings, dim), meta };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text-embedding cache (IndexedDB; a no-op where there is none, e.g. node)
+
+const DB_NAME = 'vlcluster-text-cache';
+const STORE = 'embeddings';
+
+export class TextEmbeddingCache {
+  /** @param {string} modelId */
+  constructor(modelId) {
+    this.modelId = modelId;
+    /** @type {Promise<IDBDatabase | null> | null} */
+    this.db = null;
+    this.available = typeof indexedDB !== 'undefined' && indexedDB !== null;
+  }
+
+  /** @private */
+  open() {
+    if (!this.available) return Promise.resolve(null);
+    if (!this.db) {
+      this.db = new Promise((resolve) => {
+        try {
+          const req = indexedDB.open(DB_NAME, 1);
+          req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(null);
+          req.onblocked = () => resolve(null);
+        } catch {
+          resolve(null);
+        }
+      });
+    }
+    return this.db;
+  }
+
+  /** @param {string} text */
+  key(text) {
+    return `${this.modelId}\u0000${text}`;
+  }
+
+  /**
+   * Cached embeddings of texts (undefined where missing).
+   * @param {string[]} texts
+   * @returns {Promise<(Float32Array | undefined)[]>}
+   */
+  async getMany(texts) {
+    const db = await this.open();
+    if (!db) return texts.map(() => undefined);
+    return new Promise((resolve) => {
+      /** @type {(Float32Array | undefined)[]} */
+      const out = new Array(texts.length).fill(undefined);
+      try {
+        const tx = db.transaction(STORE, 'readonly');
+        const store = tx.objectStore(STORE);
+        texts.forEach((t, i) => {
+          const req = store.get(this.key(t));
+          req.onsuccess = () => {
+            if (req.result instanceof Float32Array) out[i] = req.result;
+          };
+        });
+        tx.oncomplete = () => resolve(out);
+        tx.onerror = () => resolve(out);
+        tx.onabort = () => resolve(out);
+      } catch {
+        resolve(out);
+      }
+    });
+  }
+
+  /**
+   * @param {string[]} texts
+   * @param {Float32Array[]} embeddings
+   */
+  async putMany(texts, embeddings) {
+    const db = await this.open();
+    if (!db) return;
+    await new Promise((resolve) => {
+      try {
+        const tx = db.transaction(STORE, 'readwrite');
+        const store = tx.objectStore(STORE);
+        texts.forEach((t, i) => store.put(embeddings[i], this.key(t)));
+        tx.oncomplete = () => resolve(undefined);
+        tx.onerror = () => resolve(undefined);
+        tx.onabort = () => resolve(undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pipeline
+
+/** @param {AbortSignal | undefined} signal */
+function checkAbort(signal) {
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    if (reason instanceof Error) throw reason;
+    const e = new Error('clusterImages was aborted');
+    e.name = 'AbortError';
+    throw e;
+  }
+}
+
+/** A file's display name. @param {any} file @param {number} index */
+function fileName(file, index) {
+  return (file && typeof file.name === 'string' && file.name) || `file #${index}`;
+}
+
+/**
+ * The model's file URLs: a folder (string or URL ending in '/') with the standard names, or an
+ * object naming each file.
+ * @param {any} model
+ */
+export function modelFiles(model) {
+  if (model == null) throw new Error('clusterImages: options.model is required (a folder URL such as "models/clip-vit-b32/", or {vision, text, vocab, merges, nouns, nounsJson})');
+  if (typeof model === 'string' || model instanceof URL) {
+    let base = String(model);
+    if (!base.endsWith('/')) base += '/';
+    return {
+      vision: `${base}vision_model.onnx`,
+      text: `${base}text_model.onnx`,
+      vocab: `${base}vocab.json`,
+      merges: `${base}merges.txt`,
+      vocabulary: { json: `${base}nouns.json`, bin: `${base}nouns.f16.bin` },
+      id: base,
+    };
+  }
+  return {
+    vision: model.vision,
+    text: model.text,
+    vocab: model.vocab,
+    merges: model.merges,
+    vocabulary: model.vocabulary ?? { json: model.nounsJson, bin: model.nouns },
+    id: model.id ?? String(model.vision),
+  };
+}
+
+/**
+ * The whole pipeline in the calling thread (clusterImages runs this in a worker).
+ * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {Record<string, any>} options
+ */
+export async function runPipeline(files, options = {}) {
+  const { signal } = options;
+  const onProgress = typeof options.onProgress === 'function' ? options.onProgress : () => {};
+  const progress = (/** @type {string} */ stage, /** @type {number} */ done, /** @type {number} */ total) => {
+    onProgress({ stage, done, total });
+  };
+  const minSide = options.minImageSide ?? MIN_IMAGE_SIDE;
+  const templates = options.templates ?? TEMPLATES;
+  checkAbort(signal);
+
+  // Models and the runtime.
+  progress('load', 0, 1);
+  const mf = modelFiles(options.model);
+  let ort = options.ort;
+  if (!ort && options.ortUrl) ort = await import(/* @vite-ignore */ String(options.ortUrl));
+  if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
+  const [encoder, vocabulary] = await Promise.all([
+    Encoder.load({
+      vision: mf.vision, text: mf.text, vocab: mf.vocab, merges: mf.merges, ort,
+      executionProviders: options.executionProviders, numThreads: options.numThreads,
+    }),
+    loadVocabulary(options.vocabulary ?? mf.vocabulary),
+    loadVlcModule({ url: options.wasmUrl }),
+  ]);
+  try {
+    if (vocabulary.dim !== encoder.dim) {
+      throw new Error(`vocabulary embeddings have dimension ${vocabulary.dim}, the model's embeddings ${encoder.dim}: the vocabulary asset was built for another model`);
+    }
+    progress('load', 1, 1);
+    checkAbort(signal);
+
+    // Decode + preprocess, one file at a time; bad files become error entries.
+    /** @type {{file: string, index: number, message: string}[]} */
+    const errors = [];
+    /** @type {Float32Array[]} */
+    const tensors = [];
+    /** @type {number[]} */
+    const indices = [];
+    for (let i = 0; i < files.length; i++) {
+      checkAbort(signal);
+      const file = files[i];
+      const name = fileName(file, i);
+      try {
+        const pixels = await decodeFile(file);
+        if (pixels.width < minSide || pixels.height < minSide) {
+          throw new Error(`image is ${pixels.width}×${pixels.height} pixels; images smaller than ${minSide}×${minSide} are not clustered`);
+        }
+        tensors.push(preprocessImage(pixels, { size: encoder.imageSize }));
+        indices.push(i);
+      } catch (e) {
+        errors.push({ file: name, index: i, message: `${name}: ${message(e)}` });
+      }
+      progress('decode', i + 1, files.length);
+    }
+    const m = tensors.length;
+    if (m < 2) {
+      const e = new Error(`only ${m} of ${files.length} files could be read as images; clustering needs at least 2${
+        errors.length ? ` (${errors.map((x) => x.message).join('; ')})` : ''}`);
+      /** @type {any} */ (e).errors = errors;
+      throw e;
+    }
+
+    // Image embeddings.
+    checkAbort(signal);
+    progress('encode-images', 0, m);
+    const images = await encoder.encodeImages(tensors, {
+      batchSize: options.batchSize ?? 8,
+      onProgress: ({ done, total }) => { checkAbort(signal); progress('encode-images', done, total); },
+    });
+    tensors.length = 0;
+    const d = encoder.dim;
+    checkAbort(signal);
+
+    // §1 on the precomputed template-averaged vocabulary; then only the kept nouns are encoded.
+    const mod = await loadVlcModule({ url: options.wasmUrl });
+    const co = coreOptions(options);
+    if (co.q === undefined) co.q = defaultQ(m);
+    delete co.onProgress;
+    progress('filter', 0, 1);
+    const filtered = mod.filterNouns(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, co);
+    const kept = Array.from(/** @type {Int32Array} */ (filtered.kept));
+    progress('filter', 1, 1);
+    checkAbort(signal);
+
+    const texts = [];
+    for (const t of templates) for (const i of kept) texts.push(t.replace('{}', vocabulary.words[i]));
+    const cache = new TextEmbeddingCache(`${mf.id}`);
+    const cached = options.cache === false ? texts.map(() => undefined) : await cache.getMany(texts);
+    const missing = texts.filter((_, i) => !cached[i]);
+    progress('encode-texts', texts.length - missing.length, texts.length);
+    const fresh = missing.length
+      ? await encoder.encodeTexts(missing, {
+        batchSize: options.textBatchSize ?? 32,
+        onProgress: ({ done }) => { checkAbort(signal); progress('encode-texts', texts.length - missing.length + done, texts.length); },
+      })
+      : new Float32Array(0);
+    const t = new Float32Array(texts.length * d);
+    /** @type {Float32Array[]} */
+    const freshRows = [];
+    for (let i = 0, f = 0; i < texts.length; i++) {
+      const row = cached[i] ?? fresh.slice(f * d, (f++ + 1) * d);
+      if (!cached[i]) freshRows.push(row);
+      t.set(row, i * d);
+    }
+    if (options.cache !== false && missing.length) await cache.putMany(missing, freshRows);
+    progress('encode-texts', texts.length, texts.length);
+    checkAbort(signal);
+
+    // Clustering on W^(b) = T^(b)[P]. Filtering again inside the core keeps all of P: a noun's
+    // centre does not depend on the other nouns, and the fine centres are the same k-means.
+    progress('cluster', 0, 1);
+    co.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
+    const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, co);
+    progress('cluster', 1, 1);
+    checkAbort(signal);
+
+    // Names from the whole vocabulary.
+    progress('name', 0, 1);
+    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, co);
+    progress('name', 1, 1);
+
+    const labels = new Int32Array(files.length).fill(-1);
+    indices.forEach((fileIndex, row) => { labels[fileIndex] = r.labels[row]; });
+    const clusters = names.map((/** @type {any} */ n) => {
+      const nouns = Array.from(/** @type {Int32Array} */ (n.nouns));
+      const shares = Array.from(/** @type {Float64Array} */ (n.shares));
+      return {
+        id: n.cluster,
+        name: nouns.length ? vocabulary.words[nouns[0]] : '',
+        share: shares.length ? shares[0] : 0,
+        runnersUp: nouns.slice(1).map((w, j) => ({ noun: vocabulary.words[w], share: shares[j + 1] })),
+        members: indices.filter((_, row) => r.labels[row] === n.cluster),
+      };
+    });
+    return {
+      clusters,
+      labels,
+      errors,
+      backend: encoder.backend,
+      fallbackReason: encoder.fallbackReason,
+      k: r.k,
+      kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
+      keptNouns: kept.map((i) => vocabulary.words[i]),
+      beta: Array.from(/** @type {Float64Array} */ (r.beta)),
+      timings: r.timings,
+      textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,
+    };
+  } finally {
+    await encoder.dispose().catch(() => {});
+  }
+}
+
+/** @param {any} file */
+async function decodeFile(file) {
+  if (file && typeof file === 'object' && 'data' in file && 'width' in file && 'height' in file) return file;
+  if (!file || typeof file.arrayBuffer !== 'function') throw new Error('not a File/Blob or pixel data');
+  if (file.size === 0) throw new Error('file is empty (0 bytes)');
+  if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
+  try {
+    return await decodeImage(file);
+  } catch (e) {
+    throw new Error(`cannot decode image: ${message(e)}`);
+  }
+}
+
+/** Resolves a URL-ish option against the page, so that a worker sees the same file. */
+function absolute(/** @type {any} */ x) {
+  if (typeof x !== 'string' && !(x instanceof URL)) return x;
+  const base = typeof document !== 'undefined' ? document.baseURI : (globalThis.location?.href ?? undefined);
+  try {
+    return base ? new URL(String(x), base).href : String(x);
+  } catch {
+    return String(x);
+  }
+}
+
+/** Model option with every URL made absolute (posted to the worker). */
+function absoluteModel(/** @type {any} */ model) {
+  if (typeof model === 'string' || model instanceof URL) {
+    const s = String(model);
+    return absolute(s.endsWith('/') ? s : `${s}/`);
+  }
+  if (!model || typeof model !== 'object') return model;
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const [k, v] of Object.entries(model)) out[k] = k === 'id' ? v : (v && typeof v === 'object' && !(v instanceof URL) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) ? absoluteModel(v) : absolute(v));
+  return out;
+}
+
+/**
+ * The whole pipeline, in a module Web Worker when one can be started (else in this thread).
+ * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {Record<string, any>} options
+ */
+export function clusterImages(files, options = {}) {
+  const { signal, onProgress, ...rest } = options;
+  const useWorker = options.worker ?? (typeof Worker === 'function' && typeof document !== 'undefined');
+  if (!useWorker) return runPipeline(files, options);
+  if (rest.ort) throw new Error('clusterImages: `ort` (a module object) cannot be sent to a worker; give ortUrl, or worker: false');
+  const posted = { ...rest };
+  delete posted.worker;
+  posted.model = absoluteModel(options.model);
+  for (const key of ['ortUrl', 'wasmUrl']) if (posted[key]) posted[key] = absolute(posted[key]);
+  if (posted.vocabulary) posted.vocabulary = absoluteModel(posted.vocabulary);
+  if (typeof posted.wasmPaths === 'string') posted.wasmPaths = absolute(posted.wasmPaths);
+  if (!posted.wasmUrl) posted.wasmUrl = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(abortError(signal)); return; }
+    const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
+    const finish = () => {
+      worker.terminate();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => { finish(); reject(abortError(signal)); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.onmessage = (ev) => {
+      const msg = ev.data;
+      if (msg.type === 'progress') { if (typeof onProgress === 'function') onProgress(msg.progress); return; }
+      finish();
+      if (msg.type === 'result') resolve(msg.result);
+      else {
+        const e = new Error(msg.message);
+        if (msg.name) e.name = msg.name;
+        if (msg.errors) /** @type {any} */ (e).errors = msg.errors;
+        reject(e);
+      }
+    };
+    worker.onerror = (ev) => {
+      finish();
+      reject(new Error(`clusterImages worker failed: ${ev.message || 'could not start web/src/worker.js'}`));
+    };
+    worker.postMessage({ type: 'run', files, options: posted });
+  });
+}
+
+/** @param {AbortSignal | undefined} signal */
+function abortError(signal) {
+  if (signal?.reason instanceof Error) return signal.reason;
+  const e = new Error('clusterImages was aborted');
+  e.name = 'AbortError';
+  return e;
+}
