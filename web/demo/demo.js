@@ -1,0 +1,709 @@
+// The vlcluster demo page: photos in (drop / pick), clusters out, edited by hand, exported.
+// Decoding, encoding and clustering run in a module worker (engine.js); this file is the UI.
+import {
+  makeZip, zipLayout, exportObject, toCSV, pca2d, formatDuration, eta, clusterColour, filePath,
+} from './lib.js';
+
+const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
+const TINY_MODEL = new URL('../../models/tiny-clip/', import.meta.url).href;
+const IMAGE_EXT = /\.(jpe?g|png|gif|webp|avif|bmp|heic|heif|tiff?)$/i;
+const MAX_K = 30;
+
+/**
+ * @typedef {{id: number, name: string, autoName: string, runnersUp: Array<{noun: string, share: number}>, members: number[], colour: string}} Cluster
+ */
+const S = {
+  /** @type {File[]} */ files: [],
+  /** @type {string[]} */ urls: [],
+  /** @type {Cluster[] | null} */ clusters: null,
+  /** @type {Array<{file: string, index: number, message: string}>} */ errors: [],
+  /** @type {any} */ result: null,
+  /** @type {Worker | null} */ worker: null,
+  running: false,
+  /** @type {Map<number, [number, number]>} file index -> map position */ coords: new Map(),
+  mapSource: '',
+  /** @type {string | null} */ backend: null,
+  /** @type {string} */ model: TINY_MODEL,
+  /** @type {Record<string, number>} stage -> start time */ stageStart: {},
+  edits: 0,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Files in
+
+/** @param {File[]} list */
+function addFiles(list) {
+  if (!list.length) return;
+  if (S.running) cancel('Cancelled: new photos were added.');
+  resetResults();
+  for (const f of list) {
+    S.files.push(f);
+    S.urls.push(URL.createObjectURL(f));
+  }
+  renderPending();
+  updateKOptions();
+  $('#file-count').textContent = `${S.files.length} file${S.files.length === 1 ? '' : 's'} selected.`;
+  /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.files.length < 2;
+  /** @type {HTMLButtonElement} */ ($('#clear')).disabled = false;
+  setStatus(S.files.length < 2 ? 'Add at least two photos.' : 'Ready to group.');
+}
+
+/** Files of a dropped folder: recursively, image files only, hidden files skipped. */
+async function entryFiles(/** @type {any} */ entry, /** @type {File[]} */ out) {
+  if (entry.isFile) {
+    if (entry.name.startsWith('.')) return;
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    if (IMAGE_EXT.test(file.name) || file.type.startsWith('image/')) out.push(file);
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const e of batch) await entryFiles(e, out);
+    }
+  }
+}
+
+function setupDrop() {
+  const drop = $('#drop');
+  const over = (/** @type {DragEvent} */ e) => {
+    if (!e.dataTransfer || ![...e.dataTransfer.types].includes('Files')) return;
+    e.preventDefault();
+    drop.classList.add('over');
+  };
+  drop.addEventListener('dragenter', over);
+  drop.addEventListener('dragover', over);
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const dt = e.dataTransfer;
+    if (!dt) return;
+    // Entries must be taken synchronously, inside the event.
+    const entries = [...dt.items].filter((it) => it.kind === 'file').map((it) => it.webkitGetAsEntry?.() ?? null);
+    const plain = [...dt.files];
+    if (entries.length && entries.every(Boolean) && entries.some((en) => en?.isDirectory)) {
+      /** @type {File[]} */
+      const out = [];
+      for (const en of entries) {
+        if (en?.isDirectory) await entryFiles(en, out);
+        else out.push(plain[entries.indexOf(en)]);
+      }
+      addFiles(out);
+    } else {
+      addFiles(plain);
+    }
+  });
+  // Keyboard: Enter/Space on the drop zone opens the file picker.
+  drop.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); /** @type {HTMLInputElement} */ ($('#pick-files')).click(); }
+  });
+  for (const id of ['#pick-files', '#pick-folder']) {
+    const input = /** @type {HTMLInputElement} */ ($(id));
+    input.addEventListener('change', () => {
+      let list = [...(input.files ?? [])];
+      if (id === '#pick-folder') list = list.filter((f) => !f.name.startsWith('.') && (IMAGE_EXT.test(f.name) || f.type.startsWith('image/')));
+      addFiles(list);
+      input.value = '';
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thumbnails
+
+/** A thumbnail button: click to enlarge, drag to another cluster. @param {number} i */
+function thumb(i) {
+  const f = S.files[i];
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'thumb';
+  b.dataset.index = String(i);
+  b.title = filePath(f);
+  b.setAttribute('aria-label', `${filePath(f)}: enlarge`);
+  const img = document.createElement('img');
+  img.src = S.urls[i];
+  img.alt = '';
+  img.loading = 'lazy';
+  img.decoding = 'async';
+  img.addEventListener('error', () => b.classList.add('broken'), { once: true });
+  b.append(img);
+  b.addEventListener('click', () => openViewer(i));
+  if (S.clusters) {
+    b.draggable = true;
+    b.addEventListener('dragstart', (e) => {
+      e.dataTransfer?.setData('application/x-vlcluster-photo', String(i));
+      e.dataTransfer?.setData('text/plain', filePath(f));
+      if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+      b.classList.add('dragging');
+    });
+    b.addEventListener('dragend', () => b.classList.remove('dragging'));
+  }
+  return b;
+}
+
+function renderPending() {
+  const grid = $('#pending-grid');
+  grid.replaceChildren(...S.files.map((_, i) => thumb(i)));
+  $('#thumbs-pending').hidden = S.files.length === 0 || !!S.clusters;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+function modelBase() {
+  const choice = /** @type {HTMLInputElement} */ (document.querySelector('input[name=model]:checked')).value;
+  if (choice === 'tiny') return TINY_MODEL;
+  const raw = /** @type {HTMLInputElement} */ ($('#model-url')).value.trim();
+  if (!raw) throw new Error('Type the URL of a CLIP export folder, or choose the bundled tiny model.');
+  const u = new URL(raw, location.href);
+  if (!/^https?:$/.test(u.protocol)) throw new Error('The model URL must be http(s).');
+  return u.href.endsWith('/') ? u.href : `${u.href}/`;
+}
+
+function kValue(/** @type {string} */ sel) {
+  const v = /** @type {HTMLSelectElement} */ ($(sel)).value;
+  return v === 'auto' ? 'auto' : Number(v);
+}
+
+function newWorker() {
+  const w = new Worker(new URL('./engine.js', import.meta.url), { type: 'module' });
+  w.onmessage = (ev) => onEngineMessage(ev.data);
+  w.onerror = (ev) => {
+    finishRun();
+    setStatus(`The worker failed: ${ev.message || 'could not start web/demo/engine.js'}`, true);
+  };
+  return w;
+}
+
+function start() {
+  if (S.files.length < 2 || S.running) return;
+  let base;
+  try {
+    base = modelBase();
+  } catch (e) {
+    setStatus(/** @type {Error} */ (e).message, true);
+    return;
+  }
+  S.model = base;
+  S.worker?.terminate();
+  resetResults();
+  S.worker = newWorker();
+  beginRun();
+  setStatus('Loading the model…');
+  S.worker.postMessage({ type: 'run', files: S.files, model: { base }, k: kValue('#k') });
+}
+
+function recluster() {
+  if (!S.worker || !S.result || S.running) return;
+  if (S.edits && !confirm('Re-clustering replaces your manual moves, merges and names. Continue?')) return;
+  beginRun(['cluster']);
+  setStatus('Re-clustering (the photos are not encoded again)…');
+  S.worker.postMessage({ type: 'recluster', k: kValue('#k2') });
+}
+
+/** @param {string[]} [stages] the stages this run goes through (the others keep their bars) */
+function beginRun(stages = ['decode', 'encode', 'cluster']) {
+  S.running = true;
+  S.stageStart = {};
+  for (const s of stages) setBar(s, 0, 1, '–');
+  document.body.classList.add('busy');
+  for (const id of ['#start', '#recluster']) /** @type {HTMLButtonElement} */ ($(id)).disabled = true;
+  /** @type {HTMLButtonElement} */ ($('#cancel')).disabled = false;
+}
+
+function finishRun() {
+  S.running = false;
+  document.body.classList.remove('busy');
+  /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.files.length < 2;
+  /** @type {HTMLButtonElement} */ ($('#recluster')).disabled = !S.result;
+  /** @type {HTMLButtonElement} */ ($('#cancel')).disabled = true;
+}
+
+function cancel(text = 'Cancelled.') {
+  if (!S.running) return;
+  // Terminating the worker stops decoding/encoding at once; the embeddings go with it.
+  S.worker?.terminate();
+  S.worker = null;
+  const wasRecluster = !!S.result;
+  S.result = wasRecluster ? S.result : null;
+  finishRun();
+  if (wasRecluster) /** @type {HTMLButtonElement} */ ($('#recluster')).disabled = true; // embeddings are gone
+  for (const el of document.querySelectorAll('.stage')) {
+    const s = /** @type {HTMLElement} */ (el).dataset.stage ?? '';
+    const bar = /** @type {HTMLProgressElement} */ (el.querySelector('progress'));
+    if (bar.value < bar.max) setBar(s, bar.value, bar.max, 'cancelled');
+  }
+  setStatus(text);
+}
+
+/** @param {string} stage @param {number} done @param {number} total @param {string} [text] */
+function setBar(stage, done, total, text) {
+  const el = document.querySelector(`.stage[data-stage="${stage}"]`);
+  if (!el) return;
+  const bar = /** @type {HTMLProgressElement} */ (el.querySelector('progress'));
+  bar.max = Math.max(1, total);
+  bar.value = Math.min(done, total);
+  /** @type {HTMLElement} */ (el.querySelector('.count')).textContent = text ?? `${done} / ${total}`;
+}
+
+/** @param {{stage: string, done: number, total: number, detail?: string}} p */
+function onProgress(p) {
+  const now = performance.now() / 1000;
+  if (p.stage === 'load') {
+    setStatus(p.done < p.total ? `Loading the model (${p.detail || 'files'}: ${p.done} / ${p.total - 1})…` : 'Model loaded.');
+    return;
+  }
+  const key = `${p.stage}:${p.detail ?? ''}`;
+  if (S.stageStart[key] === undefined || p.done === 0) S.stageStart[key] = now;
+  const left = eta(p.done, p.total, now - S.stageStart[key]);
+  let text;
+  if (p.stage === 'cluster') {
+    text = p.detail === 'done' ? 'done' : p.total > 1 ? `${p.detail}: ${p.done} / ${p.total}` : `${p.detail}…`;
+  } else {
+    text = `${p.done} / ${p.total}${p.done >= p.total ? ' · done' : left !== null ? ` · about ${formatDuration(left)} left` : ''}`;
+  }
+  if (p.stage === 'cluster' && p.detail !== 'done') setBar('cluster', p.done, Math.max(p.total, p.done + 1), text);
+  else setBar(p.stage, p.done, p.total, text);
+  if (p.stage === 'decode') setStatus(`Reading photos (${p.done} / ${p.total})…`);
+  if (p.stage === 'encode') setStatus(`Encoding photos with CLIP (${p.done} / ${p.total})…`);
+  if (p.stage === 'cluster' && p.detail !== 'done') setStatus(`Clustering: ${p.detail}…`);
+}
+
+/** @param {any} msg */
+function onEngineMessage(msg) {
+  if (!S.running) return;
+  if (msg.type === 'progress') onProgress(msg);
+  else if (msg.type === 'model') {
+    S.backend = msg.backend;
+    const cached = Object.values(msg.fromCache).every(Boolean);
+    $('#backend').textContent = `${msg.backend}${msg.backend === 'wasm' ? ' (CPU, WebAssembly)' : msg.backend === 'webgpu' ? ' (GPU)' : ''}`
+      + `${msg.fallbackReason ? ` — ${shortReason(msg.fallbackReason)}` : ''} · model ${cached ? 'from cache' : 'downloaded and cached'}`;
+    $('#backend').title = msg.fallbackReason ?? '';
+  } else if (msg.type === 'result') {
+    finishRun();
+    showResult(msg.result);
+  } else if (msg.type === 'error') {
+    finishRun();
+    if (msg.errors) { S.errors = msg.errors; renderErrors(); }
+    setStatus(msg.message, true);
+  }
+}
+
+/** "webgpu: <long message>" -> "WebGPU unavailable, using WASM". @param {string} r */
+function shortReason(r) {
+  const provider = r.split(':')[0];
+  return `${provider === 'webgpu' ? 'WebGPU' : provider} unavailable, using the CPU`;
+}
+
+function setStatus(/** @type {string} */ text, error = false) {
+  const el = $('#status');
+  el.textContent = text;
+  el.classList.toggle('error', error);
+}
+
+function resetResults() {
+  S.clusters = null;
+  S.result = null;
+  S.errors = [];
+  S.coords = new Map();
+  S.edits = 0;
+  $('#results').hidden = true;
+  $('#errors').hidden = true;
+  $('#clusters').replaceChildren();
+  $('#thumbs-pending').hidden = S.files.length === 0;
+}
+
+function clearAll() {
+  if (S.running) cancel();
+  S.worker?.terminate();
+  S.worker = null;
+  for (const u of S.urls) URL.revokeObjectURL(u);
+  S.files = [];
+  S.urls = [];
+  resetResults();
+  renderPending();
+  for (const s of ['decode', 'encode', 'cluster']) setBar(s, 0, 1, '–');
+  $('#file-count').textContent = 'No photos yet.';
+  /** @type {HTMLButtonElement} */ ($('#start')).disabled = true;
+  /** @type {HTMLButtonElement} */ ($('#clear')).disabled = true;
+  setStatus('Ready.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/** @param {any} r */
+function showResult(r) {
+  S.result = r;
+  S.errors = r.errors;
+  S.edits = 0;
+  S.clusters = r.clusters
+    .filter((/** @type {any} */ c) => c.members.length)
+    .map((/** @type {any} */ c, /** @type {number} */ i) => ({
+      id: c.id, name: c.name, autoName: c.name, runnersUp: c.runnersUp, members: [...c.members], colour: clusterColour(i),
+    }));
+  computeMap(r);
+  const k2 = /** @type {HTMLSelectElement} */ ($('#k2'));
+  if ([...k2.options].some((o) => o.value === String(kValue('#k2')))) { /* keep the user's choice */ }
+  $('#thumbs-pending').hidden = true;
+  $('#results').hidden = false;
+  renderErrors();
+  renderClusters();
+  const kNote = r.kCurve ? ' (K chosen automatically)' : '';
+  setStatus(`${r.m} photos in ${S.clusters.length} clusters${kNote}; ${r.errors.length} file${r.errors.length === 1 ? '' : 's'} could not be read. `
+    + `Photos encoded once (${r.imagesEncoded} encodings); clustering took ${r.clusterSeconds.toFixed(2)} s.`);
+}
+
+function renderErrors() {
+  const list = $('#error-list');
+  list.replaceChildren(...S.errors.map((e) => {
+    const li = document.createElement('li');
+    const name = document.createElement('strong');
+    name.textContent = filePath(S.files[e.index]) || e.file;
+    const msg = document.createElement('span');
+    msg.textContent = ` — ${e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message}`;
+    li.dataset.index = String(e.index);
+    li.append(name, msg);
+    return li;
+  }));
+  $('#errors').hidden = S.errors.length === 0;
+}
+
+function sortedClusters() {
+  const list = [...(S.clusters ?? [])];
+  const how = /** @type {HTMLSelectElement} */ ($('#sort')).value;
+  if (how === 'name') list.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  else list.sort((a, b) => b.members.length - a.members.length || a.id - b.id);
+  return list;
+}
+
+/** @param {number} share */
+const pct = (share) => (share > 0 && share <= 1 ? ` ${Math.round(share * 100)}%` : '');
+
+function renderClusters() {
+  const box = $('#clusters');
+  const list = sortedClusters();
+  box.replaceChildren(...list.map((c) => card(c, list)));
+  $('#summary').textContent = `${list.length} clusters · ${list.reduce((s, c) => s + c.members.length, 0)} photos`;
+  drawMap();
+  updateViewerOptions();
+}
+
+/** @param {Cluster} c @param {Cluster[]} all */
+function card(c, all) {
+  const el = document.createElement('article');
+  el.className = 'card';
+  el.dataset.clusterId = String(c.id);
+  el.style.setProperty('--c', c.colour);
+  el.setAttribute('aria-label', `Cluster ${c.name}, ${c.members.length} photos`);
+
+  const head = document.createElement('header');
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  sw.setAttribute('aria-hidden', 'true');
+  const name = document.createElement('input');
+  name.className = 'name';
+  name.value = c.name;
+  name.setAttribute('aria-label', `Name of the cluster "${c.name}" (edit to rename)`);
+  name.addEventListener('change', () => {
+    const v = name.value.trim();
+    if (!v) { name.value = c.name; return; }
+    c.name = v;
+    S.edits++;
+    renderClusters();
+  });
+  const size = document.createElement('span');
+  size.className = 'size';
+  size.textContent = `${c.members.length} photo${c.members.length === 1 ? '' : 's'}`;
+  head.append(sw, name, size);
+
+  const runners = document.createElement('p');
+  runners.className = 'runners';
+  const top = c.runnersUp.slice(0, 2);
+  runners.textContent = (c.name !== c.autoName ? `was “${c.autoName}” · ` : '')
+    + (top.length ? `also: ${top.map((r) => `${r.noun}${pct(r.share)}`).join(' · ')}` : '');
+
+  const grid = document.createElement('div');
+  grid.className = 'grid';
+  grid.append(...c.members.map((i) => thumb(i)));
+  // Drop target for photos dragged from other cards.
+  el.addEventListener('dragover', (e) => {
+    if (!e.dataTransfer?.types.includes('application/x-vlcluster-photo')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    el.classList.add('over');
+  });
+  el.addEventListener('dragleave', (e) => { if (!el.contains(/** @type {Node} */ (e.relatedTarget))) el.classList.remove('over'); });
+  el.addEventListener('drop', (e) => {
+    const v = e.dataTransfer?.getData('application/x-vlcluster-photo');
+    el.classList.remove('over');
+    if (!v) return;
+    e.preventDefault();
+    moveFile(Number(v), c.id);
+  });
+
+  const foot = document.createElement('footer');
+  const lab = document.createElement('label');
+  lab.textContent = 'Merge into ';
+  const sel = document.createElement('select');
+  sel.className = 'merge-target';
+  sel.setAttribute('aria-label', `Merge the cluster "${c.name}" into`);
+  for (const o of all) {
+    if (o.id === c.id) continue;
+    sel.append(new Option(`${o.name} (${o.members.length})`, String(o.id)));
+  }
+  lab.append(sel);
+  const btn = document.createElement('button');
+  btn.type = 'button';
+  btn.className = 'merge';
+  btn.textContent = 'Merge';
+  btn.disabled = all.length < 2;
+  btn.addEventListener('click', () => mergeClusters(c.id, Number(sel.value)));
+  foot.append(lab, btn);
+
+  el.append(head, runners, grid, foot);
+  return el;
+}
+
+/** @param {number} fileIndex @param {number} toId */
+function moveFile(fileIndex, toId) {
+  if (!S.clusters) return;
+  const from = S.clusters.find((c) => c.members.includes(fileIndex));
+  const to = S.clusters.find((c) => c.id === toId);
+  if (!from || !to || from === to) return;
+  from.members = from.members.filter((i) => i !== fileIndex);
+  to.members.push(fileIndex);
+  to.members.sort((a, b) => a - b);
+  if (!from.members.length) S.clusters = S.clusters.filter((c) => c !== from);
+  S.edits++;
+  renderClusters();
+  setStatus(`Moved ${filePath(S.files[fileIndex])} to “${to.name}”.`);
+}
+
+/** @param {number} fromId @param {number} intoId */
+function mergeClusters(fromId, intoId) {
+  if (!S.clusters || fromId === intoId) return;
+  const from = S.clusters.find((c) => c.id === fromId);
+  const into = S.clusters.find((c) => c.id === intoId);
+  if (!from || !into) return;
+  into.members = [...into.members, ...from.members].sort((a, b) => a - b);
+  S.clusters = S.clusters.filter((c) => c !== from);
+  S.edits++;
+  renderClusters();
+  setStatus(`Merged “${from.name}” into “${into.name}”.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Viewer
+
+/** @type {number | null} */
+let viewing = null;
+
+/** @param {number} i */
+function openViewer(i) {
+  viewing = i;
+  const dlg = /** @type {HTMLDialogElement} */ ($('#viewer'));
+  /** @type {HTMLImageElement} */ ($('#viewer-img')).src = S.urls[i];
+  /** @type {HTMLImageElement} */ ($('#viewer-img')).alt = filePath(S.files[i]);
+  $('#viewer-name').textContent = filePath(S.files[i]);
+  updateViewerOptions();
+  if (!dlg.open) dlg.showModal();
+}
+
+function updateViewerOptions() {
+  if (viewing === null) return;
+  const sel = /** @type {HTMLSelectElement} */ ($('#viewer-move'));
+  const p = sel.closest('p');
+  if (p) p.hidden = !S.clusters;
+  if (!S.clusters) return;
+  const current = S.clusters.find((c) => c.members.includes(/** @type {number} */ (viewing)));
+  sel.replaceChildren(...sortedClusters().map((c) => new Option(`${c.name} (${c.members.length})`, String(c.id), false, c === current)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2-D map
+
+/** @param {any} r */
+function computeMap(r) {
+  S.coords = new Map();
+  const rows = r.embeddings?.rows ?? [];
+  if (r.embedding2d && r.embedding2d.length >= rows.length * 2) {
+    rows.forEach((fi, j) => S.coords.set(fi, [r.embedding2d[2 * j], r.embedding2d[2 * j + 1]]));
+    S.mapSource = 'Axes: the first two non-trivial spectral coordinates from the clustering.';
+  } else if (r.embeddings) {
+    const { data, dim } = r.embeddings;
+    const xy = pca2d(data, rows.length, dim);
+    rows.forEach((fi, j) => S.coords.set(fi, [xy[2 * j], xy[2 * j + 1]]));
+    S.mapSource = 'Axes: the first two principal components of the CLIP image embeddings, computed here '
+      + '(fallback: the clustering API does not return its spectral coordinates yet).';
+  }
+  $('#map-note').textContent = S.mapSource;
+}
+
+/** @type {Array<{x: number, y: number, i: number}>} */
+let mapPoints = [];
+
+function drawMap() {
+  const canvas = /** @type {HTMLCanvasElement} */ ($('#map'));
+  const css = canvas.clientWidth || 360;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(css * dpr);
+  canvas.height = Math.round(css * dpr);
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = '#fbfbfd';
+  ctx.fillRect(0, 0, css, css);
+  ctx.strokeStyle = '#d9dbe3';
+  ctx.strokeRect(0.5, 0.5, css - 1, css - 1);
+  mapPoints = [];
+  if (!S.clusters || !S.coords.size) return;
+  const pts = [...S.coords.values()];
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const pad = 18;
+  const sx = (css - 2 * pad) / (x1 - x0 || 1);
+  const sy = (css - 2 * pad) / (y1 - y0 || 1);
+  const legend = $('#legend');
+  legend.replaceChildren();
+  for (const c of sortedClusters()) {
+    ctx.fillStyle = c.colour;
+    for (const i of c.members) {
+      const p = S.coords.get(i);
+      if (!p) continue;
+      const x = pad + (p[0] - x0) * sx;
+      const y = css - pad - (p[1] - y0) * sy;
+      ctx.beginPath();
+      ctx.arc(x, y, 5, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.strokeStyle = 'rgba(255,255,255,.9)';
+      ctx.lineWidth = 1.5;
+      ctx.stroke();
+      mapPoints.push({ x, y, i });
+    }
+    const li = document.createElement('li');
+    li.style.setProperty('--c', c.colour);
+    li.textContent = `${c.name} (${c.members.length})`;
+    legend.append(li);
+  }
+}
+
+function setupMap() {
+  const canvas = /** @type {HTMLCanvasElement} */ ($('#map'));
+  canvas.addEventListener('click', (e) => {
+    const r = canvas.getBoundingClientRect();
+    const x = e.clientX - r.left;
+    const y = e.clientY - r.top;
+    let best = null;
+    let bd = 12 * 12;
+    for (const p of mapPoints) {
+      const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+      if (d < bd) { bd = d; best = p; }
+    }
+    if (best) openViewer(best.i);
+  });
+  let width = canvas.clientWidth;
+  new ResizeObserver(() => {
+    if (canvas.clientWidth !== width) { width = canvas.clientWidth; drawMap(); }
+  }).observe(canvas);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+/** @param {Blob} blob @param {string} name */
+function download(blob, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+
+function exportState() {
+  return { clusters: sortedClusters(), errors: S.errors, backend: S.backend ?? undefined, model: S.model };
+}
+
+async function exportZip() {
+  if (!S.clusters) return;
+  const btn = /** @type {HTMLButtonElement} */ ($('#export-zip'));
+  btn.disabled = true;
+  setStatus('Writing the ZIP…');
+  try {
+    const blob = await makeZip(zipLayout(sortedClusters(), S.files));
+    download(blob, 'vlcluster-clusters.zip');
+    setStatus(`ZIP ready: ${sortedClusters().length} folders, ${(blob.size / 1e6).toFixed(1)} MB.`);
+  } catch (e) {
+    setStatus(`ZIP failed: ${/** @type {Error} */ (e).message}`, true);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+function updateKOptions() {
+  const max = Math.min(MAX_K, Math.max(2, S.files.length - 1));
+  for (const id of ['#k', '#k2']) {
+    const sel = /** @type {HTMLSelectElement} */ ($(id));
+    const keep = sel.value;
+    sel.replaceChildren(new Option('auto', 'auto'));
+    for (let k = 2; k <= max; k++) sel.append(new Option(String(k), String(k)));
+    sel.value = [...sel.options].some((o) => o.value === keep) ? keep : 'auto';
+  }
+}
+
+async function forgetModels() {
+  if (typeof caches === 'undefined') return;
+  const names = (await caches.keys()).filter((n) => n.startsWith('vlcluster-demo-models'));
+  await Promise.all(names.map((n) => caches.delete(n)));
+  setStatus(names.length ? 'Cached model files removed.' : 'No cached model files.');
+}
+
+function init() {
+  setupDrop();
+  setupMap();
+  $('#start').addEventListener('click', start);
+  $('#cancel').addEventListener('click', () => cancel());
+  $('#clear').addEventListener('click', clearAll);
+  $('#recluster').addEventListener('click', recluster);
+  $('#sort').addEventListener('change', renderClusters);
+  $('#export-json').addEventListener('click', () => {
+    if (!S.clusters) return;
+    const obj = exportObject(exportState(), S.files);
+    download(new Blob([JSON.stringify(obj, null, 2)], { type: 'application/json' }), 'vlcluster-clusters.json');
+  });
+  $('#export-csv').addEventListener('click', () => {
+    if (!S.clusters) return;
+    download(new Blob([toCSV(sortedClusters(), S.files)], { type: 'text/csv' }), 'vlcluster-clusters.csv');
+  });
+  $('#export-zip').addEventListener('click', exportZip);
+  $('#forget-models').addEventListener('click', forgetModels);
+  for (const r of document.querySelectorAll('input[name=model]')) {
+    r.addEventListener('change', () => {
+      /** @type {HTMLInputElement} */ ($('#model-url')).disabled = /** @type {HTMLInputElement} */ (r).value !== 'url' || !(/** @type {HTMLInputElement} */ (r).checked);
+    });
+  }
+  $('#viewer-move').addEventListener('change', () => {
+    if (viewing === null) return;
+    moveFile(viewing, Number(/** @type {HTMLSelectElement} */ ($('#viewer-move')).value));
+  });
+  $('#viewer').addEventListener('close', () => { viewing = null; });
+  updateKOptions();
+  // Read-only view for tests and the console.
+  /** @type {any} */ (window).vlcDemo = {
+    get files() { return S.files.map(filePath); },
+    get clusters() { return (S.clusters ?? []).map((c) => ({ id: c.id, name: c.name, members: [...c.members] })); },
+    get errors() { return S.errors.map((e) => ({ ...e })); },
+    get running() { return S.running; },
+    get backend() { return S.backend; },
+    get result() { return S.result && { k: S.result.k, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m }; },
+    addFiles,
+  };
+}
+
+init();
