@@ -88,7 +88,7 @@ Method parse_method(const std::string& name) {
 }
 
 Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& o) {
-  validate_shapes(images, templates, o.k);
+  validate_shapes(images, templates, o.k, o.method == Method::KMeans || o.method == Method::CMatrix ? 0 : o.q);
   validate_options(o, images.rows(), templates.size());
   Result result;
   result.k = o.k;

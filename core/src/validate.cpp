@@ -1,6 +1,7 @@
 #include "vlc/validate.hpp"
 #include <cmath>
 #include "vlc/error.hpp"
+#include "vlc/limits.hpp"
 
 namespace vlc {
 
@@ -22,7 +23,7 @@ RowMatrixF normalized_rows(const RowMatrixF& x, const std::string& what) {
   return out;
 }
 
-void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k) {
+void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q) {
   require(images.rows() >= 2, "images: need at least 2 rows to cluster, got ", images.rows());
   require(images.cols() >= 1, "images: dimension is 0");
   require(!templates.empty(), "templates: B = 0; give at least one prompt template's noun embeddings");
@@ -36,6 +37,7 @@ void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& te
   }
   require(k == 0 || k >= 2, "k = ", k, ": need at least 2 clusters (or 0 to estimate K)");
   require(k <= images.rows(), "k = ", k, " exceeds the number of images M = ", images.rows());
+  check_limits({images.rows(), images.cols(), static_cast<std::int64_t>(templates.size()), l, q, k});
 }
 
 }  // namespace vlc
