@@ -1,5 +1,6 @@
 #include "vlc/cluster.hpp"
 #include <chrono>
+#include "vlc/backend.hpp"
 #include "vlc/baselines.hpp"
 #include "vlc/cmatrix.hpp"
 #include "vlc/error.hpp"
@@ -26,6 +27,7 @@ EstimateKOptions estimate_options(const Options& o, KRule rule) {
   e.kmin = o.kmin;
   e.kmax = o.kmax;
   e.rule = rule;
+  e.both_curves = o.k_both_curves;
   e.n_init = o.n_init;
   e.seed = o.seed;
   return e;
@@ -92,6 +94,8 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   validate_options(o, images.rows(), templates.size());
   Result result;
   result.k = o.k;
+  const std::shared_ptr<const Backend> backend = select_backend(o.device);
+  result.device = backend->name();
   StageClock clock(result, o.progress);
   // K for §1's k̃ while the real K is unknown (automatic K): the largest candidate.
   const int k_for_centres = o.k > 0 ? o.k : k_range(static_cast<int>(images.rows()), o.kmin, o.kmax).second;
@@ -170,6 +174,7 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
     NtkOptions ntk;
     ntk.tau = o.tau;
     ntk.q = o.q;
+    ntk.backend = backend.get();
     const int nb = static_cast<int>(w.size());
     auto build = [&](const RowMatrixF& nouns) {
       GraphStats stats;
@@ -197,7 +202,9 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
         result.beta = VectorD::Constant(nb, 1.0 / nb);
       } else {
         clock.start("rad");
-        RadResult rad_result = rad(graphs, o.rad);
+        RadOptions ro = o.rad;
+        ro.backend = backend.get();
+        RadResult rad_result = rad(graphs, ro);
         affinity = std::move(rad_result.affinity);
         result.beta = rad_result.beta;
         result.rad_outer_iterations = rad_result.outer_iterations;
@@ -225,6 +232,7 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   so.k = result.k;
   so.n_init = o.n_init;
   so.seed = o.seed;
+  so.backend = backend.get();
   SpectralEmbedding embedding;
   result.labels = spectral_clustering(affinity, so, &embedding, &z);
   result.components = embedding.components;

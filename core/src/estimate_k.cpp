@@ -91,7 +91,7 @@ std::pair<int, int> k_range(int m, int kmin, int kmax) {
   return {lo, hi};
 }
 
-double coding_length(const RowMatrixF& images, const Labels& labels, int k, double epsilon2) {
+double coding_length(const RowMatrixF& images, const Labels& labels, int k, double epsilon2, bool model_cost) {
   require(k >= 1, "coding_length: k = ", k, " must be at least 1");
   require(epsilon2 > 0, "coding_length: epsilon² = ", epsilon2, " must be positive");
   require(labels.size() == static_cast<std::size_t>(images.rows()), "coding_length: ", labels.size(), " labels for ",
@@ -115,8 +115,9 @@ double coding_length(const RowMatrixF& images, const Labels& labels, int k, doub
     // Sylvester's determinant identity: use whichever Gram is smaller.
     const Eigen::MatrixXd gram = nj < d ? Eigen::MatrixXd(zj * zj.transpose()) : Eigen::MatrixXd(zj.transpose() * zj);
     const double share = static_cast<double>(nj) / n;
-    term[j] = share / 2.0 * log2det_identity_plus(gram, a)  // seed 004 Sec. F: (n_j/2n) log det(…)
-              - share * std::log2(share);                   // partition cost: label entropy
+    // Ma et al. 2007: ((n_j + d)/2n) log2 det(…); ALGORITHM.md §6 without the codebook: n_j/2n.
+    const double weight = (model_cost ? nj + d : nj) / (2.0 * n);
+    term[j] = weight * log2det_identity_plus(gram, a) - share * std::log2(share);  // + label entropy
   });
   double total = 0;
   for (double t : term) total += t;  // serial sum: same value with or without threads
@@ -124,10 +125,11 @@ double coding_length(const RowMatrixF& images, const Labels& labels, int k, doub
 }
 
 std::vector<double> coding_length_curve(const RowMatrixF& images, const std::vector<int>& candidates,
-                                        const std::function<Labels(int)>& partition, double epsilon2) {
+                                        const std::function<Labels(int)>& partition, double epsilon2,
+                                        bool model_cost) {
   std::vector<double> curve;
   curve.reserve(candidates.size());
-  for (int k : candidates) curve.push_back(coding_length(images, partition(k), k, epsilon2));
+  for (int k : candidates) curve.push_back(coding_length(images, partition(k), k, epsilon2, model_cost));
   return curve;
 }
 
@@ -146,7 +148,7 @@ KEstimate estimate_k(const SparseMatrixD& affinity, const RowMatrixF& images, co
   if (o.rule == KRule::CodingLength || o.both_curves)
     e.coding_length = coding_length_curve(images, e.candidates,
                                           [&](int k) { return kmeans_labels(njw_rows(embedding.vectors, k), k, o); },
-                                          o.epsilon2);
+                                          o.epsilon2, o.model_cost);
   e.k = o.rule == KRule::Eigengap ? argmax_k(e.candidates, e.eigengap) : argmin_k(e.candidates, e.coding_length);
   return e;
 }
@@ -161,7 +163,7 @@ KEstimate estimate_k_kmeans(const RowMatrixD& features, const RowMatrixF& images
   e.rule = o.rule;
   e.candidates = candidate_list(kmin, kmax);
   e.coding_length = coding_length_curve(images, e.candidates, [&](int k) { return kmeans_labels(features, k, o); },
-                                        o.epsilon2);
+                                        o.epsilon2, o.model_cost);
   e.k = argmin_k(e.candidates, e.coding_length);
   return e;
 }

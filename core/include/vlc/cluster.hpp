@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <vector>
+#include "vlc/backend.hpp"
 #include "vlc/estimate_k.hpp"
 #include "vlc/knn_graph.hpp"
 #include "vlc/naming.hpp"
@@ -42,7 +43,8 @@ struct Options {
   int k = 2;
   int kmin = 2;             // automatic K: smallest candidate
   int kmax = 0;             // automatic K: largest candidate; 0 = min(50, ⌊M/5⌋)
-  KRule k_rule = KRule::CodingLength;  // automatic K, graph methods
+  KRule k_rule = KRule::Eigengap;  // automatic K, graph methods (estimate_k.hpp: why)
+  bool k_both_curves = true;  // automatic K: also the other rule's curve (costs kmax k-means runs)
   int theta = 2;            // cmatrix: nouns per fine centre (seed 002)
   double gamma = 5;         // cmatrix: ridge regulariser (seed 002)
   bool name_clusters = true;  // fill Result::names from the whole vocabulary (naming.hpp)
@@ -57,6 +59,7 @@ struct Options {
   int filter_restarts = 3;  // §1 step 3
   int n_init = 10;          // §4 k-means restarts
   std::uint64_t seed = 0;
+  Device device = Device::Auto;         // NTK graph, RAD and Lanczos backend (backend.hpp)
   std::vector<std::uint8_t> noun_mask;  // optional, L entries; 0 = noun never kept
   ProgressFunction progress;            // optional
 };
@@ -80,6 +83,7 @@ struct Result {
   std::vector<int> cmatrix_nouns;    // cmatrix: vocabulary indices of the candidate set U
   std::vector<ClusterName> names;    // one per cluster when Options::name_clusters
   KEstimate k_estimate;              // Options::k = 0: the chosen K, its rule and both curves
+  std::string device;                // backend that ran: "cpu" or "cuda:<n> (<GPU name>)"
 };
 
 // images: M×d, templates: B matrices L×d (vocabulary under each prompt template). Rows need

@@ -1,0 +1,92 @@
+// Cluster naming (naming.hpp, seed 004 Algorithm 2): hand-computed votes, synthetic clusters
+// named by their anchor nouns, and input errors.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <vector>
+
+#include "vlc/cluster.hpp"
+#include "vlc/error.hpp"
+#include "vlc/naming.hpp"
+#include "vlc/noun_filter.hpp"
+#include "vlc/synthetic.hpp"
+
+TEST_CASE("naming votes with the top scores and reports shares", "[naming]") {
+  // Nouns e0, e1, e2 and (e0+e1)/√2; images e0, e0, e1 in cluster 0 and e2 in cluster 1.
+  vlc::RowMatrixF nouns(4, 3), images(4, 3);
+  const float h = std::sqrt(0.5f);
+  nouns << 1, 0, 0, 0, 1, 0, 0, 0, 1, h, h, 0;
+  images << 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;
+  vlc::NamingOptions o;
+  o.top = 2;
+  o.runners_up = 1;
+  const auto names = vlc::name_clusters(images, nouns, {0, 0, 0, 1}, 2, o);
+  REQUIRE(names.size() == 2);
+  // Cluster 0: image e0 votes 1 for noun 0 and h for noun 3 (twice); e1 votes 1 for noun 1
+  // and h for noun 3. Votes: n0 = 2, n1 = 1, n3 = 3h ≈ 2.121; total 3 + 3h.
+  CHECK(names[0].size == 3);
+  CHECK(names[0].nouns == std::vector<int>{3, 0});
+  CHECK(names[0].shares[0] == Approx(3 * h / (3 + 3 * h)).epsilon(1e-6));
+  CHECK(names[0].shares[1] == Approx(2 / (3 + 3 * h)).epsilon(1e-6));
+  // Cluster 1: e2 votes 1 for noun 2; its second score is a 0-tie, won by the smaller index 0.
+  CHECK(names[1].cluster == 1);
+  CHECK(names[1].nouns[0] == 2);
+  CHECK(names[1].shares[0] == Approx(1.0));
+}
+
+TEST_CASE("synthetic clusters are named by their anchor nouns", "[naming]") {
+  for (int k : {3, 6}) {
+    vlc::SyntheticOptions s;
+    s.k = k;
+    s.m = 60 * k;
+    s.seed = 3;
+    const vlc::SyntheticData data = vlc::make_synthetic(s);
+    vlc::Options o;
+    o.k = k;
+    const vlc::Result r = vlc::cluster(data.images, data.templates, o);
+    REQUIRE(r.names.size() == static_cast<std::size_t>(k));
+    // Map each cluster to its majority class; that class's anchor noun (index c) is the name.
+    std::vector<std::map<int, int>> count(k);
+    for (std::size_t i = 0; i < r.labels.size(); ++i) ++count[r.labels[i]][data.truth[i]];
+    int named = 0;
+    for (int c = 0; c < k; ++c) {
+      int majority = -1, best = 0;
+      for (const auto& [cls, n] : count[c])
+        if (n > best) best = n, majority = cls;
+      REQUIRE(!r.names[c].nouns.empty());
+      INFO("K = " << k << ", cluster " << c << " (majority class " << majority << ") named "
+                  << data.words[r.names[c].nouns[0]]);
+      CHECK(r.names[c].nouns.size() == 4);  // name + 3 runners-up
+      CHECK(r.names[c].shares[0] >= r.names[c].shares[1]);
+      named += r.names[c].nouns[0] == majority;
+    }
+    CHECK(named == k);
+  }
+}
+
+TEST_CASE("naming with the true labels names every class by its anchor", "[naming]") {
+  vlc::SyntheticOptions s;
+  s.k = 12;
+  s.m = 480;
+  const vlc::SyntheticData data = vlc::make_synthetic(s);
+  const vlc::RowMatrixF t_bar = vlc::ensemble_nouns(data.templates);
+  vlc::NamingOptions o;
+  o.chunk = 7;  // uneven chunks must not change anything
+  const auto names = vlc::name_clusters(data.images, t_bar, data.truth, 12, o);
+  for (int c = 0; c < 12; ++c) CHECK(names[c].nouns[0] == c);
+  const auto again = vlc::name_clusters(data.images, t_bar, data.truth, 12);
+  for (int c = 0; c < 12; ++c) CHECK(again[c].shares == names[c].shares);
+}
+
+TEST_CASE("naming rejects bad input", "[naming]") {
+  vlc::RowMatrixF images = vlc::RowMatrixF::Identity(3, 3), nouns = vlc::RowMatrixF::Identity(4, 3);
+  CHECK_THROWS_AS(vlc::name_clusters(images, nouns, {0, 1, 2}, 0), vlc::Error);       // no clusters
+  CHECK_THROWS_AS(vlc::name_clusters(images, nouns, {0, 1, 2}, 2), vlc::Error);       // label out of range
+  CHECK_THROWS_AS(vlc::name_clusters(images, nouns, {0, 1}, 2), vlc::Error);          // label count
+  CHECK_THROWS_AS(vlc::name_clusters(images, vlc::RowMatrixF::Identity(4, 2), {0, 1, 1}, 2), vlc::Error);  // d
+  CHECK_THROWS_AS(vlc::name_clusters(images, vlc::RowMatrixF(0, 3), {0, 1, 1}, 2), vlc::Error);  // no nouns
+  // An empty cluster gets size 0 and no name.
+  const auto names = vlc::name_clusters(images, nouns, {0, 0, 2}, 3);
+  CHECK(names[1].size == 0);
+  CHECK(names[1].nouns.empty());
+}
