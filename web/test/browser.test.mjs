@@ -238,3 +238,13 @@ test('clusterImages in Chromium: an AbortSignal stops the worker', { skip: missi
   assert.equal(out.ok, false);
   assert.equal(out.name, 'AbortError');
 });
+
+test('clusterImages in Chromium: the second run takes the kept nouns\' text embeddings from IndexedDB', { skip: missing ?? false, timeout: 120000 }, async () => {
+  const first = await page.evaluate(runInPage, { model: '/models/tiny-clip/', extraBad: false, k: 3 });
+  assert.ok(first.ok, first.message);
+  const second = await page.evaluate(runInPage, { model: '/models/tiny-clip/', extraBad: false, k: 3 });
+  assert.ok(second.ok, second.message);
+  assert.ok(second.result.textCache.total > 0);
+  assert.equal(second.result.textCache.hits, second.result.textCache.total);
+  assert.deepEqual(Array.from(second.result.labels), Array.from(first.result.labels), 'same labels from cached embeddings');
+});
