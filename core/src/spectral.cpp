@@ -69,16 +69,20 @@ VectorD inverse_sqrt_degree(const SparseMatrixD& a) {
 // The eigenvectors of eigenvalue 1, one per component: D^{1/2} 1_component, normalised.
 // An isolated node is treated as carrying a self-loop, so it too is a component with
 // eigenvalue 1 rather than a stray 0.
-RowMatrixD component_vectors(const VectorD& inv_sqrt_degree, const Components& comps) {
+// Only the first `columns` (largest) components: M × count doubles would be O(M²) memory
+// on graphs with many small components, and at most k of them are ever used.
+RowMatrixD component_vectors(const VectorD& inv_sqrt_degree, const Components& comps, int columns) {
   const Eigen::Index m = inv_sqrt_degree.size();
-  RowMatrixD v = RowMatrixD::Zero(m, comps.count);
-  VectorD norm = VectorD::Zero(comps.count);
+  RowMatrixD v = RowMatrixD::Zero(m, columns);
+  VectorD norm = VectorD::Zero(columns);
   for (Eigen::Index i = 0; i < m; ++i) {
+    if (comps.of[i] >= columns) continue;
     const double root_degree = 1.0 / inv_sqrt_degree(i);
     v(i, comps.of[i]) = root_degree;
     norm(comps.of[i]) += root_degree * root_degree;
   }
-  for (Eigen::Index i = 0; i < m; ++i) v(i, comps.of[i]) /= std::sqrt(norm(comps.of[i]));
+  for (Eigen::Index i = 0; i < m; ++i)
+    if (comps.of[i] < columns) v(i, comps.of[i]) /= std::sqrt(norm(comps.of[i]));
   return v;
 }
 
@@ -115,7 +119,7 @@ SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, doubl
   const SparseMatrixD a = clean_affinity(affinity);
   const VectorD scale = inverse_sqrt_degree(a);
   const Components comps = connected_components(a);
-  const RowMatrixD known = component_vectors(scale, comps);
+  const RowMatrixD known = component_vectors(scale, comps, std::min(comps.count, k));
 
   SpectralEmbedding e;
   e.components = comps.count;
