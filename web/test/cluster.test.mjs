@@ -1,0 +1,206 @@
+// clusterEmbeddings / the WebAssembly core (web/dist/vlc_wasm.mjs, built by scripts/build-wasm):
+// (a) the same labels as the native CLI on the same synthetic data, (b) core errors arrive as JS
+// Error objects with the core's message, plus the noun filter, naming and the vocabulary asset.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ,
+} from '../src/cluster.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = process.env.VLC_CLI ?? join(root, 'build/native/native/vlcluster');
+
+/** Minimal .npy reader (v1/v2/v3, little-endian f4/f8/i4/i8, C order). */
+export function readNpy(path) {
+  const buf = readFileSync(path);
+  assert.equal(buf.toString('latin1', 1, 6), 'NUMPY');
+  const major = buf[6];
+  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + hlen;
+  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
+  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
+  assert.match(header, /'fortran_order':\s*False/);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const bytes = buf.subarray(start);
+  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const types = { '<f4': Float32Array, '<f8': Float64Array, '<i4': Int32Array, '<i8': BigInt64Array };
+  assert.ok(types[descr], `unsupported dtype ${descr}`);
+  return { data: new types[descr](ab), shape };
+}
+
+/** Adjusted Rand index of two labelings. */
+function ari(a, b) {
+  const n = a.length;
+  const key = new Map();
+  const ra = new Map();
+  const rb = new Map();
+  for (let i = 0; i < n; i++) {
+    const k = `${a[i]},${b[i]}`;
+    key.set(k, (key.get(k) ?? 0) + 1);
+    ra.set(a[i], (ra.get(a[i]) ?? 0) + 1);
+    rb.set(b[i], (rb.get(b[i]) ?? 0) + 1);
+  }
+  const c2 = (x) => (x * (x - 1)) / 2;
+  let sij = 0; for (const v of key.values()) sij += c2(v);
+  let sa = 0; for (const v of ra.values()) sa += c2(v);
+  let sb = 0; for (const v of rb.values()) sb += c2(v);
+  const expected = (sa * sb) / c2(n);
+  const max = (sa + sb) / 2;
+  return max === expected ? 1 : (sij - expected) / (max - expected);
+}
+
+/** Same partition up to a renaming of the labels. */
+function samePartition(a, b) {
+  if (a.length !== b.length) return false;
+  const ab = new Map();
+  const ba = new Map();
+  for (let i = 0; i < a.length; i++) {
+    const x = Number(a[i]);
+    const y = Number(b[i]);
+    if ((ab.has(x) && ab.get(x) !== y) || (ba.has(y) && ba.get(y) !== x)) return false;
+    ab.set(x, y);
+    ba.set(y, x);
+  }
+  return true;
+}
+
+const haveCli = existsSync(cli);
+
+function synth(dir, args) {
+  execFileSync(cli, ['synth', '--out', dir, ...args], { stdio: 'pipe' });
+  const images = readNpy(join(dir, 'images.npy'));
+  const nouns = readNpy(join(dir, 'nouns.npy'));
+  const truth = readNpy(join(dir, 'truth.npy'));
+  return { images, nouns, truth: Array.from(truth.data, Number) };
+}
+
+test('the WASM module loads and reports its version', async () => {
+  const mod = await loadVlcModule();
+  assert.equal(mod.version(), '0.1.0');
+  assert.deepEqual(mod.kRange(100, 2, 0), [2, 20]);
+});
+
+test('clusterEmbeddings gives the native CLI\'s labels on the same synthetic data (fixed K and auto K)', { skip: haveCli ? false : `${cli} not built (scripts/test builds it)` }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlc-cross-'));
+  try {
+    const { images, nouns, truth } = synth(dir, ['--m', '300', '--k', '6', '--d', '32', '--vocab', '60', '--seed', '3']);
+    const [b, l, d] = nouns.shape;
+    assert.equal(images.shape[1], d);
+    for (const [k, extra] of [['6', []], ['auto', ['--kmax', '10']]]) {
+      const labelsPath = join(dir, `labels-${k}.npy`);
+      execFileSync(cli, ['cluster', '--images', join(dir, 'images.npy'), '--nouns', join(dir, 'nouns.npy'), '--k', k,
+        ...extra, '--labels-out', labelsPath, '--quiet', '--threads', '1'], { stdio: 'pipe' });
+      const native = Array.from(readNpy(labelsPath).data, Number);
+      const r = await clusterEmbeddings(images.data, nouns.data, {
+        dim: d, numTemplates: b, k: k === 'auto' ? 'auto' : Number(k), q: 30, ...(k === 'auto' ? { kmax: 10 } : {}),
+      });
+      assert.equal(r.labels.length, 300);
+      assert.ok(r.labels instanceof Int32Array);
+      assert.equal(ari(Array.from(r.labels), native), 1, `k=${k}: ARI(wasm, native) must be 1`);
+      assert.ok(samePartition(r.labels, native), `k=${k}: identical partitions`);
+      assert.equal(r.k, new Set(native).size);
+      assert.equal(r.beta.length, b);
+      assert.ok(r.keptNouns.length > 0 && r.keptNouns.length <= l);
+      assert.ok(r.timings.some((t) => t.stage === 'spectral'));
+      assert.ok(r.graphs.length === b && r.graphs[0].nodes === 300);
+      assert.ok(ari(Array.from(r.labels), truth) > 0.5, 'and it finds the classes');
+      if (k === 'auto') {
+        assert.ok(r.kEstimate && r.kEstimate.candidates.length === 9, 'curves over kmin..kmax = 2..10');
+        assert.equal(r.kCurve.length, 9);
+        assert.equal(typeof r.kCurve[0].codingLength, 'number');
+      } else {
+        assert.equal(r.kEstimate, null);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Small clustered data: 3 groups around random centres, d = 16, 7 templates of 20 nouns. */
+function toy(m = 30, d = 16, l = 20, b = 7) {
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, rnd));
+  const images = new Float32Array(m * d);
+  for (let i = 0; i < m; i++) for (let c = 0; c < d; c++) images[i * d + c] = centres[i % 3][c] * 4 + rnd();
+  const templates = Array.from({ length: b }, () => Float32Array.from({ length: l * d }, rnd));
+  return { images, templates, m, d, l, b };
+}
+
+test('core errors arrive as JS Error objects with the core\'s message', async () => {
+  const { images, templates, d, m } = toy();
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: m + 1 }), (e) => {
+    assert.ok(e instanceof Error, 'an Error');
+    assert.match(e.message, /k|K/);
+    assert.match(e.message, new RegExp(String(m)));
+    return true;
+  });
+  const bad = images.slice();
+  bad[7 * d + 3] = NaN;
+  await assert.rejects(clusterEmbeddings(bad, templates, { dim: d, k: 3 }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /images/);
+    assert.match(e.message, /\b7\b/, 'names the row');
+    return true;
+  });
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, method: 'nope' }), /unknown method "nope"/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, q: m }), /q = 30|q = \d+ must be smaller/);
+  const mod = await loadVlcModule();
+  assert.throws(() => mod.cluster(images, templates[0], { m, d, b: 1, l: 5 }, { k: 3 }), /templates has 320 values; expected 80/);
+  // The module still works after errors.
+  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3 });
+  assert.equal(r.k, 3);
+});
+
+test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays', async () => {
+  const { images, templates, d, m, l } = toy();
+  const truth = Array.from({ length: m }, (_, i) => i % 3);
+  const words = Array.from({ length: l }, (_, i) => `noun${i}`);
+  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, nameClusters: true, words });
+  assert.ok(samePartition(r.labels, truth));
+  assert.equal(r.names.length, 3);
+  assert.equal(r.names.reduce((s, n) => s + n.size, 0), m);
+  assert.ok(r.names[0].words[0].startsWith('noun'));
+  const shares = Array.from(r.names[0].shares);
+  assert.ok(shares.every((x, i) => x > 0 && x <= 1 && (i === 0 || x <= shares[i - 1])));
+  const rows = Array.from({ length: m }, (_, i) => images.subarray(i * d, (i + 1) * d));
+  for (const method of ['kmeans', 'cosine', 'ntk-mean']) {
+    const r2 = await clusterEmbeddings(rows, templates, { k: 3, method });
+    assert.ok(samePartition(r2.labels, truth), method);
+  }
+  const auto = await clusterEmbeddings(images, templates, { dim: d, k: 'auto', kmax: 6 });
+  assert.ok(auto.k >= 2 && auto.k <= 6, `auto K in 2..6, got ${auto.k}`);
+  assert.equal(auto.kCurve.length, 5);
+  assert.equal(auto.kEstimate.k, auto.k);
+  assert.equal(defaultQ(m), 9);
+});
+
+test('filterNouns keeps the nouns cluster() keeps on the whole vocabulary', async () => {
+  const { images, templates, d, m, l, b } = toy();
+  const tbar = ensembleNouns(Float32Array.from(templates.flatMap((t) => Array.from(t))), b, l, d);
+  const f = await filterNouns(images, tbar, { dim: d, k: 3 });
+  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m) });
+  assert.deepEqual(Array.from(f.kept), Array.from(r.keptNouns));
+  assert.equal(f.kForCentres, 3);
+});
+
+test('float16 round trip and the tiny model\'s vocabulary asset', async () => {
+  for (const x of [0, 1, -1, 0.5, 0.1, -0.333, 65504, 1e-5, 6e-8]) {
+    const y = halfToFloat(floatToHalf(x));
+    assert.ok(Math.abs(y - x) <= Math.abs(x) * 1e-3 + 6e-8, `${x} -> ${y}`);
+  }
+  const dir = join(root, 'models/tiny-clip/');
+  const v = await loadVocabulary({ json: `${dir}nouns.json`, bin: `${dir}nouns.f16.bin` });
+  assert.equal(v.dim, 64);
+  assert.ok(v.words.length >= 300 && v.words.includes('dog') && v.words.includes('red'));
+  assert.deepEqual(v.meta.templates, [...TEMPLATES]);
+  assert.equal(v.embeddings.length, v.words.length * 64);
+  let s = 0; for (let c = 0; c < 64; c++) s += v.embeddings[c] ** 2;
+  assert.ok(Math.abs(s - 1) < 1e-6);
+});
