@@ -1,48 +1,17 @@
 #include "vlc/knn_graph.hpp"
 #include <algorithm>
+#include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
 #include "vlc/parallel.hpp"
 
 namespace vlc {
-namespace {
-
-struct Candidate {
-  float value;
-  int index;
-};
-
-// "a is a better neighbour than b": larger similarity, ties to the smaller index.
-bool better(const Candidate& a, const Candidate& b) {
-  return a.value != b.value ? a.value > b.value : a.index < b.index;
-}
-
-}  // namespace
 
 void top_q_of_row(const float* row, int m, int self, int q, int* out_index, float* out_value) {
-  // A bounded heap whose top is the worst kept candidate. Columns arrive in increasing
-  // index order, so an equal value never displaces a kept one: a strict ">" keeps the
-  // smaller-index tie-break without comparing indices in the hot loop.
-  std::vector<Candidate> heap;
-  heap.reserve(static_cast<std::size_t>(q));
-  int j = 0;
-  for (; j < m && static_cast<int>(heap.size()) < q; ++j) {
-    if (j == self) continue;
-    heap.push_back({row[j], j});
-    std::push_heap(heap.begin(), heap.end(), better);
-  }
-  for (; j < m; ++j) {
-    if (j == self) continue;
-    if (row[j] > heap.front().value) {
-      std::pop_heap(heap.begin(), heap.end(), better);
-      heap.back() = {row[j], j};
-      std::push_heap(heap.begin(), heap.end(), better);
-    }
-  }
-  std::sort(heap.begin(), heap.end(), better);
-  for (int t = 0; t < q; ++t) {
-    out_index[t] = heap[static_cast<std::size_t>(t)].index;
-    out_value[t] = heap[static_cast<std::size_t>(t)].value;
-  }
+  // A sorted running list, best first (device_math.hpp, shared with the CUDA kernel): a
+  // candidate that does not beat the worst kept one costs one comparison.
+  int count = 0;
+  for (int j = 0; j < m; ++j)
+    if (j != self) dm::topq_insert(out_value, out_index, count, q, row[j], j);
 }
 
 Neighbours top_q_tiled(int m, int q, const TileFunction& tile, int tile_rows) {

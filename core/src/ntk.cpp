@@ -1,6 +1,8 @@
 #include "vlc/ntk.hpp"
 #include <algorithm>
 #include <cmath>
+#include "vlc/backend.hpp"
+#include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
 #include "vlc/parallel.hpp"
 
@@ -15,11 +17,8 @@ RowMatrixF semantic_softmax(const RowMatrixF& images, const RowMatrixF& nouns, d
   const float inv_tau = static_cast<float>(1.0 / tau);
   parallel_for(0, soft.rows(), [&](std::int64_t i) {
     auto row = soft.row(i);
-    // Eq. 7 with the row max subtracted: at τ = 0.04 logits reach ±25 and exp would overflow
-    // float for larger dot products without it.
-    const float top = row.maxCoeff();
-    row = ((row.array() - top) * inv_tau).exp().matrix();
-    row /= row.sum();
+    // Eq. 7 with the row max subtracted (device_math.hpp, shared with the CUDA kernel).
+    dm::softmax_row(row.data(), static_cast<int>(row.size()), inv_tau);
   });
   return soft;
 }
@@ -30,7 +29,9 @@ void ntk_tile(const RowMatrixF& images, const RowMatrixF& soft, double tau, int 
   out.noalias() = images.middleRows(begin, rows) * images.transpose();
   RowMatrixF overlap = soft.middleRows(begin, rows) * soft.transpose();
   const float scale = static_cast<float>(1.0 / (tau * tau));
-  out.array() *= overlap.array() * scale;
+  float* k = out.data();
+  const float* v = overlap.data();
+  for (Eigen::Index t = 0; t < out.size(); ++t) k[t] = dm::ntk_value(k[t], v[t], scale);
 }
 
 Neighbours ntk_neighbours(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& o) {
@@ -43,7 +44,7 @@ Neighbours ntk_neighbours(const RowMatrixF& images, const RowMatrixF& nouns, con
 
 SparseMatrixD ntk_affinity(const RowMatrixF& images, const RowMatrixF& nouns, const NtkOptions& o,
                            GraphStats* stats) {
-  const Neighbours nbrs = ntk_neighbours(images, nouns, o);
+  const Neighbours nbrs = o.backend ? o.backend->ntk_neighbours(images, nouns, o) : ntk_neighbours(images, nouns, o);
   return mutual_knn(nbrs, [](float k) { return std::max(0.0, static_cast<double>(k)); }, stats);
 }
 

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include "vlc/backend.hpp"
+#include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
 #include "vlc/parallel.hpp"
 
@@ -31,40 +33,23 @@ SparseMatrixD with_values(const SparseMatrixD& pattern, const PatternValues& val
 // (S X S)[i,j] on X's own pattern Ω, X given by `x` over that pattern. Row i: first
 // u = S[i,:] X scattered into a dense scratch row, then (u S)[j] = u · S[j,:] (S symmetric).
 // Cost per row O(q·|Ω_i|): this is the masked product of §3, written by hand because Eigen's
-// sparse product would form the full S X S (fill-in O(M·q²·|Ω_i|)) before masking.
-void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const PatternValues& x,
-                            PatternValues& out) {
+// sparse product would form the full S X S (fill-in O(M·q²·|Ω_i|)) before masking. The row
+// arithmetic is dm::sandwich_row (device_math.hpp), shared with the CUDA kernel.
+}  // namespace
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
   const int m = static_cast<int>(pattern.rows());
   const int* po = pattern.outerIndexPtr();
   const int* pi = pattern.innerIndexPtr();
   const int* so = s.outerIndexPtr();
   const int* si = s.innerIndexPtr();
   const double* sv = s.valuePtr();
-  out.resize(x.size());
   parallel_for(0, m, [&](std::int64_t row) {
-    const int i = static_cast<int>(row);
     thread_local std::vector<double> scratch;
-    thread_local std::vector<int> touched;
     if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
-    touched.clear();
-    for (int a = so[i]; a < so[i + 1]; ++a) {
-      const int k = si[a];
-      const double w = sv[a];
-      for (int p = po[k]; p < po[k + 1]; ++p) {
-        const int l = pi[p];
-        if (scratch[l] == 0.0) touched.push_back(l);
-        scratch[l] += w * x(p);
-      }
-    }
-    for (int p = po[i]; p < po[i + 1]; ++p) {
-      const int j = pi[p];
-      double acc = 0;
-      for (int b = so[j]; b < so[j + 1]; ++b) acc += scratch[si[b]] * sv[b];
-      out(p) = acc;
-    }
-    for (int l : touched) scratch[l] = 0.0;
+    dm::sandwich_row(static_cast<int>(row), so, si, sv, po, pi, x, scratch.data(), out);
   });
 }
+namespace {
 
 double objective_value(const VectorD& beta, const VectorD& losses, double mu, double lambda, double distance_to_e) {
   return beta.dot(losses) + mu * distance_to_e + 0.5 * lambda * beta.squaredNorm();
@@ -136,8 +121,8 @@ SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, co
   const int* mi = mask.innerIndexPtr();
   for (int i = 0; i < mask.rows(); ++i)
     for (int p = mo[i]; p < mo[i + 1]; ++p) xv(p) = x.coeff(i, mi[p]);
-  PatternValues out;
-  masked_sandwich_values(s, mask, xv, out);
+  PatternValues out(mask.nonZeros());
+  masked_sandwich_values(s, mask, xv.data(), out.data());
   return with_values(mask, out);
 }
 
@@ -152,14 +137,18 @@ RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
   const PatternValues e = diagonal_on(omega);  // E = I on Ω
   PatternValues a = e;                          // Â initialised to E
   VectorD beta = VectorD::Constant(nb, 1.0 / nb);
-  std::vector<PatternValues> sandwich(nb);
+  std::vector<PatternValues> sandwich(nb, PatternValues(omega.nonZeros()));
+  // The masked products run on the chosen backend (CPU: masked_sandwich_values).
+  const Backend& backend = o.backend ? *o.backend : cpu_backend();
+  std::vector<std::unique_ptr<SandwichOperator>> product(nb);
+  for (int b = 0; b < nb; ++b) product[b] = backend.masked_sandwich(s[b], omega);
 
   auto losses_at = [&](const PatternValues& x) {
     // H_b = ‖Â‖² − ⟨Â, S_b Â S_b⟩ (Eq. 18); Â vanishes outside Ω, so the inner product
     // needs S_b Â S_b only on Ω: the masked product is exact here.
     VectorD h(nb);
     for (int b = 0; b < nb; ++b) {
-      masked_sandwich_values(s[b], omega, x, sandwich[b]);
+      product[b]->apply(x.data(), sandwich[b].data());
       h(b) = x.squaredNorm() - x.dot(sandwich[b]);
     }
     return h;
@@ -177,7 +166,7 @@ RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
       for (int b = 0; b < nb; ++b) {
         if (beta(b) == 0) continue;
         // The first inner step reuses the products computed for the losses at this Â.
-        if (inner > 0) masked_sandwich_values(s[b], omega, a, sandwich[b]);
+        if (inner > 0) product[b]->apply(a.data(), sandwich[b].data());
         next += (beta(b) * keep) * sandwich[b];
       }
       const double change = (next - a).norm() / std::max(next.norm(), 1e-300);

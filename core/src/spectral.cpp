@@ -3,6 +3,7 @@
 #include <Spectra/SymEigsSolver.h>
 #include <algorithm>
 #include <cmath>
+#include "vlc/backend.hpp"
 #include "vlc/components.hpp"
 #include "vlc/error.hpp"
 #include "vlc/kmeans.hpp"
@@ -11,30 +12,22 @@
 namespace vlc {
 namespace {
 
-// x ↦ D^{-1/2} Â D^{-1/2} x as a Spectra operator, parallel over rows (Spectra's own
-// SparseSymMatProd is single-threaded).
 // x ↦ P D^{-1/2} Â D^{-1/2} P x as a Spectra operator, where P projects out the known
-// component eigenvectors (deflation), parallel over rows (Spectra's own SparseSymMatProd is
+// component eigenvectors (deflation). The mat-vec D^{-1/2} Â D^{-1/2} runs on the chosen
+// backend (CPU: parallel over rows, dm::normalized_row; Spectra's own SparseSymMatProd is
 // single-threaded and cannot deflate).
 class DeflatedAffinityOp {
  public:
   using Scalar = double;
-  DeflatedAffinityOp(const SparseMatrixD& a, const VectorD& inv_sqrt_degree, const RowMatrixD& known,
+  DeflatedAffinityOp(const SparseMatrixD& a, MatVecOperator& matvec, const RowMatrixD& known,
                      const std::vector<int>& component)
-      : a_(a), scale_(inv_sqrt_degree), known_(known), component_(component), projected_(a.rows()),
+      : a_(a), matvec_(matvec), known_(known), component_(component), projected_(a.rows()),
         dots_(known.cols()) {}
   Eigen::Index rows() const { return a_.rows(); }
   Eigen::Index cols() const { return a_.cols(); }
   void perform_op(const double* x, double* y) const {
     project(x, projected_.data());
-    const int* outer = a_.outerIndexPtr();
-    const int* inner = a_.innerIndexPtr();
-    const double* value = a_.valuePtr();
-    parallel_for(0, a_.rows(), [&](std::int64_t i) {
-      double acc = 0;
-      for (int p = outer[i]; p < outer[i + 1]; ++p) acc += value[p] * scale_(inner[p]) * projected_(inner[p]);
-      y[i] = scale_(i) * acc;
-    });
+    matvec_.apply(projected_.data(), y);
     project(y, y);
   }
 
@@ -49,7 +42,7 @@ class DeflatedAffinityOp {
   }
 
   const SparseMatrixD& a_;
-  const VectorD& scale_;
+  MatVecOperator& matvec_;
   const RowMatrixD& known_;
   const std::vector<int>& component_;
   mutable VectorD projected_;
@@ -109,7 +102,8 @@ SparseMatrixD clean_affinity(const SparseMatrixD& a) {
   return c;
 }
 
-SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol, int max_iter) {
+SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol, int max_iter,
+                                     const Backend* backend) {
   require(affinity.rows() == affinity.cols(), "spectral: affinity is ", affinity.rows(), "×", affinity.cols(),
           ", not square");
   const int m = static_cast<int>(affinity.rows());
@@ -139,7 +133,8 @@ SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, doubl
   }
   SpectralEmbedding rest;
   {
-    DeflatedAffinityOp op(a, scale, known, comps.of);
+    const std::unique_ptr<MatVecOperator> matvec = (backend ? *backend : cpu_backend()).normalized_matvec(a, scale);
+    DeflatedAffinityOp op(a, *matvec, known, comps.of);
     Spectra::SymEigsSolver<DeflatedAffinityOp> solver(op, nev, ncv);
     solver.init();
     solver.compute(Spectra::SortRule::LargestAlge, max_iter, tol, Spectra::SortRule::LargestAlge);
@@ -194,7 +189,7 @@ Labels merge_small_components(const SparseMatrixD& affinity, int k, const RowMat
 
 Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out,
                            const RowMatrixF* features) {
-  SpectralEmbedding e = spectral_embedding(affinity, o.k, o.tol, o.max_iter);
+  SpectralEmbedding e = spectral_embedding(affinity, o.k, o.tol, o.max_iter, o.backend);
   Labels labels;
   if (e.components > o.k) {
     labels = merge_small_components(affinity, o.k, features);

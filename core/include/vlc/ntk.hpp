@@ -5,10 +5,13 @@
 
 namespace vlc {
 
+class Backend;
+
 struct NtkOptions {
   double tau = 0.04;   // softmax temperature τ (Eq. 7)
   int q = 30;          // neighbours per node
   int tile_rows = 256;
+  const Backend* backend = nullptr;  // ntk_affinity's neighbour search (backend.hpp); null = CPU
 };
 
 // s_i = softmax(W z_i / τ) for every image: M×N, rows sum to 1 (stable: row max subtracted).

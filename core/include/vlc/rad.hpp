@@ -5,6 +5,8 @@
 
 namespace vlc {
 
+class Backend;
+
 struct RadOptions {
   double mu = 0.1;           // μ, pull towards E = I (Eq. 11)
   double lambda = 10.0;      // λ, β regulariser (Eq. 11)
@@ -12,6 +14,7 @@ struct RadOptions {
   double outer_tol = 1e-5;   // relative change of the full objective
   int max_inner = 30;
   double inner_tol = 1e-4;   // ‖ΔÂ‖_F / ‖Â‖_F
+  const Backend* backend = nullptr;  // computes the masked products (backend.hpp); null = CPU
 };
 
 struct RadResult {
@@ -35,6 +38,11 @@ SparseMatrixD union_pattern(const std::vector<SparseMatrixD>& graphs);
 
 // (S X S)[i,j] for (i,j) in the pattern of `mask`; S symmetric. Cost O(nnz(mask)·q).
 SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, const SparseMatrixD& mask);
+
+// The same product on raw values: out[p] = (S X S)[i, pattern.inner[p]] for every stored
+// position p of `pattern` (CSR), X given by its values x over those positions. The CPU kernel
+// of Backend::masked_sandwich; each row is vlc::dm::sandwich_row (device_math.hpp).
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out);
 
 // The full RAD loop over B per-template affinities (each symmetric M×M, zero diagonal).
 RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& options = {});

@@ -5,12 +5,15 @@
 
 namespace vlc {
 
+class Backend;
+
 struct SpectralOptions {
   int k = 2;
   int n_init = 10;
   std::uint64_t seed = 0;
   double tol = 1e-8;     // Lanczos tolerance (Spectra scales it by each eigenvalue)
   int max_iter = 3000;   // Lanczos restarts
+  const Backend* backend = nullptr;  // runs the Lanczos mat-vec (backend.hpp); null = CPU
 };
 
 struct SpectralEmbedding {
@@ -27,7 +30,9 @@ SparseMatrixD clean_affinity(const SparseMatrixD& a);
 // eigenvalue 1 (an isolated node counts as a component with a self-loop); those eigenvectors
 // are formed directly and Lanczos runs on the deflated rest, since it cannot resolve repeated
 // eigenvalues. Throws vlc::Error when Lanczos does not converge, saying which k and tolerance failed.
-SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000);
+// `backend` runs the operator's sparse mat-vec (null = CPU).
+SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000,
+                                     const Backend* backend = nullptr);
 
 // Row-normalised embedding → k-means → labels 0..k−1.
 // When the graph has more components than k, the k largest components become the clusters

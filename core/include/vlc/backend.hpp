@@ -1,0 +1,84 @@
+// Compute backends (issue 8): the three heavy kernels of the pipeline behind one interface,
+// implemented by the CPU code of the core and, when built with -DVLC_USE_CUDA=ON, by
+// native/cuda/ (VLC_HAVE_CUDA is then defined for every user of vlc_core).
+//
+//   ntk_neighbours     §2: softmax, tiled Gram ⊙ overlap, fused top-q per row
+//   masked_sandwich    §3: (S X S) on the fixed pattern Ω, the Â-step of RAD
+//   normalized_matvec  §4: y = D^{-1/2} A D^{-1/2} x, the Lanczos operator
+//
+// Both backends run the per-element arithmetic of vlc/device_math.hpp, so they agree up to
+// the order of the Gram/overlap reductions (cuBLAS vs Eigen) and FMA contraction.
+#pragma once
+#include <memory>
+#include <string>
+#include "vlc/knn_graph.hpp"
+#include "vlc/ntk.hpp"
+#include "vlc/types.hpp"
+
+namespace vlc {
+
+enum class Device { Cpu, Cuda, Auto };
+
+// "cpu", "cuda", "auto" → Device; anything else throws vlc::Error listing the three.
+Device parse_device(const std::string& name);
+std::string device_name(Device d);  // "cpu", "cuda", "auto"
+
+// True when this build has the CUDA backend (VLC_HAVE_CUDA) and cudaGetDeviceCount reports at
+// least one device. `why`, when given, receives the reason when false ("built without CUDA",
+// "no CUDA device found (cudaGetDeviceCount: ...)").
+bool cuda_available(std::string* why = nullptr);
+bool cuda_compiled();  // VLC_HAVE_CUDA
+
+// out = (S X S) restricted to a fixed CSR pattern, X given by its values over that pattern.
+// Prepared once per (S, Ω) so that a GPU uploads the matrices once for all RAD steps. The
+// matrices given to Backend::masked_sandwich must outlive the operator.
+class SandwichOperator {
+ public:
+  virtual ~SandwichOperator() = default;
+  // x, out: pattern.nonZeros() values in the pattern's CSR order.
+  virtual void apply(const double* x, double* out) = 0;
+};
+
+// y = diag(scale) A diag(scale) x for a CSR matrix A; prepared once for all Lanczos steps.
+class MatVecOperator {
+ public:
+  virtual ~MatVecOperator() = default;
+  virtual void apply(const double* x, double* y) = 0;  // M values each
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  // "cpu" or "cuda:<ordinal> (<device name>)".
+  virtual std::string name() const = 0;
+  // Top-q NTK neighbours of unit image rows under one template's unit noun rows (§2).
+  virtual Neighbours ntk_neighbours(const RowMatrixF& images, const RowMatrixF& nouns,
+                                    const NtkOptions& options) const = 0;
+  // s: symmetric CSR M×M; pattern: CSR M×M (values ignored).
+  virtual std::unique_ptr<SandwichOperator> masked_sandwich(const SparseMatrixD& s,
+                                                            const SparseMatrixD& pattern) const = 0;
+  // a: CSR M×M; scale: M values (D^{-1/2}).
+  virtual std::unique_ptr<MatVecOperator> normalized_matvec(const SparseMatrixD& a, const VectorD& scale) const = 0;
+};
+
+// The CPU backend (OpenMP when available); lives for the whole program.
+const Backend& cpu_backend();
+
+// Device::Cpu → the CPU backend. Device::Cuda → the CUDA backend, or vlc::Error saying why it
+// is unavailable. Device::Auto → CUDA when compiled in and a device is present, else CPU.
+// The returned backend's device()/name() report which one was chosen.
+std::shared_ptr<const Backend> select_backend(Device requested);
+
+#if defined(VLC_HAVE_CUDA)
+// Implemented in native/cuda/ (library vlc_cuda).
+namespace cuda {
+// Number of CUDA devices; 0 with `error` set to cudaGetErrorString when the query fails
+// (e.g. no driver on a machine without a GPU).
+int device_count(std::string* error);
+// The CUDA backend on device `ordinal`; throws vlc::Error naming the failing CUDA call.
+std::shared_ptr<const Backend> make_backend(int ordinal = 0);
+}  // namespace cuda
+#endif
+
+}  // namespace vlc
