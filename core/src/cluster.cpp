@@ -174,7 +174,8 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
     NtkOptions ntk;
     ntk.tau = o.tau;
     ntk.q = o.q;
-    ntk.backend = backend.get();
+    // Only a GPU replaces the NTK search: the CPU keeps the core's own (ε-sparse) path.
+    ntk.backend = backend->device() == Device::Cuda ? backend.get() : nullptr;
     const int nb = static_cast<int>(w.size());
     auto build = [&](const RowMatrixF& nouns) {
       GraphStats stats;
