@@ -281,8 +281,8 @@ function onEngineMessage(msg) {
       + `${msg.fallbackReason ? ` — ${shortReason(msg.fallbackReason)}` : ''} · model ${cached ? 'from cache' : 'downloaded and cached'}`;
     $('#backend').title = msg.fallbackReason ?? '';
   } else if (msg.type === 'result') {
-    finishRun();
     showResult(msg.result);
+    finishRun();
   } else if (msg.type === 'error') {
     finishRun();
     if (msg.errors) { S.errors = msg.errors; renderErrors(); }
@@ -701,7 +701,7 @@ function init() {
     get errors() { return S.errors.map((e) => ({ ...e })); },
     get running() { return S.running; },
     get backend() { return S.backend; },
-    get result() { return S.result && { k: S.result.k, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m }; },
+    get result() { return S.result && { k: S.result.k, kCurve: S.result.kCurve, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m }; },
     addFiles,
   };
 }

@@ -1,0 +1,506 @@
+// The demo web app (web/demo/) end to end in Debian's headless Chromium (playwright-core; no
+// browser is downloaded), plus node-only checks of its ZIP writer, CSV and map helpers.
+//
+// Photos are generated in the page (canvas -> JPEG File objects): 3 visually distinct groups × 4,
+// plus three broken files (a text file named .jpg, a corrupt JPEG, a zero-byte file). They are
+// dropped on the page with a DataTransfer; the real pipeline runs (tiny CLIP model on
+// onnxruntime-web WASM, the WebAssembly clustering core from web/dist). Every request of the
+// browser is recorded and must stay on the page's origin (blob: URLs of the page's own files
+// included: they are local objects of that origin, not network requests).
+// Screenshots: web/demo/screenshots/ (1280×800 and 390×844).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { startServer } from '../serve.mjs';
+import { crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration } from '../lib.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const shots = join(here, '..', 'screenshots');
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const haveCore = existsSync(join(root, 'web/dist/vlc_wasm.mjs')) && existsSync(join(root, 'web/dist/vlc_wasm.wasm'));
+const CHROMIUM = '/usr/bin/chromium';
+const TIMEOUT = 90_000;
+const PYTHON = '/usr/bin/python3';
+
+/** Names in a ZIP as Python's zipfile reads them (UTF-8 flag honoured), after its CRC check. */
+function zipNames(/** @type {string} */ path) {
+  const out = execFileSync(PYTHON, ['-c', [
+    'import json, sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'bad = z.testzip()',
+    'print(json.dumps({"bad": bad, "names": z.namelist(), "methods": sorted({i.compress_type for i in z.infolist()})}))',
+  ].join('\n'), path], { encoding: 'utf8' });
+  const r = JSON.parse(out);
+  assert.equal(r.bad, null, `zipfile.testzip: bad CRC in ${r.bad}`);
+  assert.deepEqual(r.methods, [0], 'every entry is STORED');
+  return /** @type {string[]} */ (r.names);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-only: helpers of web/demo/lib.js
+
+test('crc32: the standard check value and incremental use', () => {
+  const b = new TextEncoder().encode('123456789');
+  assert.equal(crc32(b), 0xcbf43926);
+  assert.equal(crc32(b.subarray(4), crc32(b.subarray(0, 4))), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array(0)), 0);
+  const big = new Uint8Array(100_000).map((_, i) => (i * 31) & 255);
+  if (zlib.crc32) assert.equal(crc32(big), zlib.crc32(big));
+});
+
+test('makeZip: a STORE-only archive that unzip accepts (CRCs, UTF-8 names, folders)', async () => {
+  const files = [
+    { name: 'a.jpg', bytes: new Uint8Array([0xff, 0xd8, 1, 2, 3]) },
+    { name: 'b.png', bytes: new Uint8Array(5000).map((_, i) => i & 255) },
+    { name: 'a.jpg', bytes: new Uint8Array([9, 9]) },
+    { name: 'ünï cødé.jpg', bytes: new TextEncoder().encode('x') },
+  ].map((f) => new File([f.bytes], f.name, { lastModified: Date.UTC(2024, 4, 6, 12, 0, 0) }));
+  const entries = zipLayout([
+    { id: 0, name: 'beach/sea:1', members: [0, 1] },
+    { id: 1, name: 'dog', members: [2, 3] },
+  ], files);
+  assert.deepEqual(entries.map((e) => e.name), ['01 beach_sea_1/a.jpg', '01 beach_sea_1/b.png', '02 dog/a.jpg', '02 dog/ünï cødé.jpg']);
+  const zip = await makeZip(entries);
+  const dir = mkdtempSync(join(tmpdir(), 'vlc-demo-zip-'));
+  try {
+    const path = join(dir, 'x.zip');
+    writeFileSync(path, new Uint8Array(await zip.arrayBuffer()));
+    const t = execFileSync('unzip', ['-t', path], { encoding: 'utf8' });
+    assert.match(t, /No errors detected/);
+    assert.deepEqual(zipNames(path), entries.map((e) => e.name));
+    execFileSync('unzip', ['-q', path, '-d', join(dir, 'out')]);
+    assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'out', '01 beach_sea_1', 'b.png'))), new Uint8Array(await files[1].arrayBuffer()));
+    assert.deepEqual([...readFileSync(join(dir, 'out', '02 dog', 'a.jpg'))], [9, 9]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Same name twice in one cluster -> numbered.
+  const twice = zipLayout([{ id: 0, name: 'x', members: [0, 2] }], files).map((e) => e.name);
+  assert.deepEqual(twice, ['01 x/a.jpg', '01 x/a (2).jpg']);
+  assert.equal(safeName('..'), '_');
+});
+
+test('toCSV: one row per clustered file, RFC 4180 quoting', () => {
+  const files = ['p1.jpg', 'with,comma.jpg', 'q"uote.jpg'].map((n) => new File([], n));
+  const csv = toCSV([{ id: 4, name: 'beach, "sunny"', members: [2, 0] }, { id: 1, name: 'dog', members: [1] }], files);
+  assert.equal(csv, 'file,cluster_id,cluster_name\r\np1.jpg,4,"beach, ""sunny"""\r\n"with,comma.jpg",1,dog\r\n"q""uote.jpg",4,"beach, ""sunny"""\r\n');
+});
+
+test('pca2d: separates two blobs along the first axis; eta/formatDuration', () => {
+  const d = 5;
+  const x = new Float32Array(6 * d);
+  for (let i = 0; i < 6; i++) {
+    x[i * d] = i < 3 ? -1 : 1; // the direction of largest variance
+    x[i * d + 1] = (i % 3) * 0.1;
+  }
+  const p = pca2d(x, 6, d);
+  const first = [0, 1, 2, 3, 4, 5].map((i) => p[2 * i]);
+  assert.ok(first.slice(0, 3).every((v) => Math.sign(v) === Math.sign(first[0])));
+  assert.ok(first.slice(3).every((v) => Math.sign(v) === -Math.sign(first[0])));
+  assert.ok(Math.abs(Math.abs(first[0]) - 1) < 1e-6);
+  assert.equal(eta(0, 10, 5), null);
+  assert.equal(eta(5, 10, 5), 5);
+  assert.equal(formatDuration(3.4), '3 s');
+  assert.equal(formatDuration(125), '2 min 05 s');
+});
+
+// ---------------------------------------------------------------------------------------------
+// The page in headless Chromium
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+/** @type {import('playwright-core').BrowserContext} */
+let context;
+/** @type {import('playwright-core').Page} */
+let page;
+/** @type {import('node:http').Server} */
+let server;
+let origin = '';
+/** @type {string[]} */
+const requests = [];
+/** @type {string[]} */
+const pageErrors = [];
+const browserOk = existsSync(CHROMIUM);
+
+before(async () => {
+  if (!browserOk) return;
+  const s = await startServer({ port: 0 });
+  server = s.server;
+  origin = s.url.replace(/\/$/, '');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, deviceScaleFactor: 1 });
+  context.on('request', (r) => requests.push(r.url()));
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${origin}/web/demo/`);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const skipBrowser = !browserOk ? `${CHROMIUM} not found` : false;
+const skipCore = skipBrowser || (!haveCore ? 'web/dist/vlc_wasm.* not built (scripts/build-wasm)' : false);
+
+/** Names of the generated photos: g<group>_<n>.jpg. */
+const GROUPS = 3;
+const PER_GROUP = 4;
+const BROKEN = ['notes.jpg', 'corrupt.jpg', 'empty.jpg'];
+
+/** Makes the photos in the page and drops them on the drop zone with a DataTransfer. */
+async function dropGeneratedFiles() {
+  return page.evaluate(async ({ GROUPS, PER_GROUP }) => {
+    /** @type {File[]} */
+    const files = [];
+    for (let g = 0; g < GROUPS; g++) {
+      for (let j = 0; j < PER_GROUP; j++) {
+        const c = new OffscreenCanvas(200 + 10 * j, 150);
+        const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+        const W = c.width;
+        const H = c.height;
+        x.fillStyle = ['#dd2222', '#22aa22', '#2222dd'][g];
+        x.fillRect(0, 0, W, H);
+        x.fillStyle = ['#ffffff', '#000000', '#ffff00'][g];
+        if (g === 0) for (let s = 0; s < 8; s++) x.fillRect(0, s * 20 + 2 * j, W, 8); // stripes
+        if (g === 1) { // checkerboard
+          for (let a = 0; a < W; a += 25) for (let b = 0; b < H; b += 25) if (((a + b) / 25) % 2 === 0) x.fillRect(a + j, b, 25, 25);
+        }
+        if (g === 2) for (let s = 0; s < 12; s++) { x.beginPath(); x.arc((s * 53 + 7 * j) % W, (s * 37) % H, 12, 0, 7); x.fill(); } // dots
+        const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+        files.push(new File([blob], `g${g}_${j}.jpg`, { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
+      }
+    }
+    // A text file named .jpg, a JPEG cut inside its headers and followed by junk, an empty file.
+    files.push(new File(['these are my notes, not a photo\n'], 'notes.jpg', { type: 'image/jpeg' }));
+    const good = new Uint8Array(await files[0].arrayBuffer());
+    const corrupt = new Uint8Array(700);
+    corrupt.set(good.subarray(0, 100));
+    corrupt.fill(0x5a, 100);
+    files.push(new File([corrupt], 'corrupt.jpg', { type: 'image/jpeg' }));
+    files.push(new File([], 'empty.jpg', { type: 'image/jpeg' }));
+
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(f);
+    const drop = /** @type {HTMLElement} */ (document.querySelector('#drop'));
+    drop.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    return files.length;
+  }, { GROUPS, PER_GROUP });
+}
+
+/** Group of a generated file name (g1_2.jpg -> 1), -1 for the broken ones. */
+const groupOf = (/** @type {string} */ name) => (/^g(\d)_/.exec(name) ? Number(/^g(\d)_/.exec(name)?.[1]) : -1);
+
+/** Runs "Group photos" and waits for the result (or an error). */
+async function runAndWait() {
+  await page.click('#start');
+  await page.waitForFunction(() => {
+    const d = /** @type {any} */ (window).vlcDemo;
+    return !d.running && (d.clusters.length > 0 || document.querySelector('#status')?.classList.contains('error'));
+  }, null, { timeout: TIMEOUT });
+  const status = await page.textContent('#status');
+  assert.ok(!(await page.locator('#status.error').count()), `the run failed: ${status}`);
+}
+
+/** The page's clusters as groups of file names. */
+async function clusterNames() {
+  return page.evaluate(() => {
+    const d = /** @type {any} */ (window).vlcDemo;
+    return d.clusters.map((/** @type {any} */ c) => ({ id: c.id, name: c.name, files: c.members.map((/** @type {number} */ i) => d.files[i]) }));
+  });
+}
+
+/** Every generated group lies in one cluster. @param {{files: string[]}[]} clusters */
+function groupsIntact(clusters) {
+  for (let g = 0; g < GROUPS; g++) {
+    const holding = clusters.filter((c) => c.files.some((f) => groupOf(f) === g));
+    assert.equal(holding.length, 1, `group ${g} is split over ${holding.length} clusters: ${JSON.stringify(clusters)}`);
+  }
+}
+
+async function download(/** @type {string} */ button) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }), page.click(button)]);
+  const path = await dl.path();
+  assert.ok(path, 'download has a file');
+  return { name: dl.suggestedFilename(), bytes: readFileSync(/** @type {string} */ (path)) };
+}
+
+test('page: privacy note, model choice, the bundled model selected, no photos yet', { skip: skipBrowser }, async () => {
+  assert.match(await page.textContent('#privacy') ?? '', /no request outside its own origin except to fetch the\s+model files you choose/);
+  assert.equal(await page.locator('input[name=model][value=tiny]').isChecked(), true);
+  assert.equal(await page.locator('#model-url').isDisabled(), true);
+  await page.check('input[name=model][value=url]');
+  assert.equal(await page.locator('#model-url').isDisabled(), false);
+  await page.check('input[name=model][value=tiny]');
+  assert.equal(await page.locator('#start').isDisabled(), true);
+});
+
+test('drop: 15 files dropped, thumbnails at once (before any model work)', { skip: skipBrowser }, async () => {
+  const n = await dropGeneratedFiles();
+  assert.equal(n, GROUPS * PER_GROUP + BROKEN.length);
+  await page.waitForSelector('#thumbs-pending:not([hidden])');
+  assert.equal(await page.locator('#pending-grid .thumb').count(), n);
+  assert.match(await page.textContent('#file-count') ?? '', /15 files selected/);
+  assert.equal(await page.locator('#start').isDisabled(), false);
+  assert.ok(!requests.some((u) => u.includes('/models/')), 'no model file is fetched before "Group photos"');
+});
+
+test('cancel: stops a run at once; nothing is clustered', { skip: skipCore }, async () => {
+  await page.evaluate(() => {
+    /** @type {HTMLButtonElement} */ (document.querySelector('#start')).click();
+    /** @type {HTMLButtonElement} */ (document.querySelector('#cancel')).click();
+  });
+  assert.equal(await page.textContent('#status'), 'Cancelled.');
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).vlcDemo.running), false);
+  assert.equal(await page.locator('#cancel').isDisabled(), true);
+  assert.equal(await page.locator('#start').isDisabled(), false);
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).vlcDemo.clusters.length), 0, 'a cancelled run shows no clusters');
+});
+
+test('cluster with K = 3: three clusters, each generated group in one; broken files listed; backend shown', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  await page.selectOption('#k', '3');
+  await runAndWait();
+  const clusters = await clusterNames();
+  assert.equal(clusters.length, 3);
+  groupsIntact(clusters);
+  assert.deepEqual(clusters.map((c) => c.files.length).sort(), [4, 4, 4]);
+  // cards on the page
+  assert.equal(await page.locator('.card').count(), 3);
+  assert.equal(await page.locator('.card .thumb').count(), 12);
+  // progress bars finished, with counts
+  assert.match(await page.textContent('.stage[data-stage=decode] .count') ?? '', /15 \/ 15/);
+  assert.match(await page.textContent('.stage[data-stage=encode] .count') ?? '', /12 \/ 12/);
+  assert.match(await page.textContent('.stage[data-stage=cluster] .count') ?? '', /done/);
+  // errors
+  const errors = await page.evaluate(() => /** @type {any} */ (window).vlcDemo.errors);
+  assert.deepEqual(errors.map((/** @type {any} */ e) => e.file).sort(), [...BROKEN].sort());
+  const listed = await page.locator('#error-list li').allTextContents();
+  assert.equal(listed.length, 3);
+  assert.ok(listed.some((t) => /empty\.jpg — file is empty \(0 bytes\)/.test(t)), listed.join('\n'));
+  assert.ok(listed.some((t) => /notes\.jpg — cannot decode image/.test(t)), listed.join('\n'));
+  assert.ok(listed.some((t) => /corrupt\.jpg — cannot decode image/.test(t)), listed.join('\n'));
+  // backend: no GPU here, so WASM, and the page says so
+  assert.match(await page.textContent('#backend') ?? '', /^wasm \(CPU, WebAssembly\).*WebGPU unavailable/);
+  // names: top noun + runners-up
+  const first = page.locator('.card').first();
+  assert.ok((await first.locator('.name').inputValue()).length > 0);
+  assert.match(await first.locator('.runners').textContent() ?? '', /^also: \S.* · \S/);
+  // cards sorted by size (all 4 here) then id
+  assert.deepEqual(await page.locator('.card .size').allTextContents(), ['4 photos', '4 photos', '4 photos']);
+});
+
+test('screenshots at 1280×800 and 390×844', { skip: skipCore }, async () => {
+  mkdirSync(shots, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, 'demo-1280x800.png') });
+  await page.screenshot({ path: join(shots, 'demo-1280x800-full.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(shots, 'demo-390x844.png') });
+  await page.screenshot({ path: join(shots, 'demo-390x844-full.png'), fullPage: true });
+  await page.locator('#results-h').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.querySelector('#results')?.scrollIntoView());
+  await page.screenshot({ path: join(shots, 'demo-390x844-clusters.png') });
+  // nothing wider than the phone's screen
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 390, `page is ${overflow}px wide at 390px`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(200);
+});
+
+test('2-D map: drawn on the canvas, one colour per cluster, axes explained', { skip: skipCore }, async () => {
+  const colours = await page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('#map'));
+    const d = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d')).getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 80) seen.add(`${r >> 4},${g >> 4},${b >> 4}`); // saturated = a point
+    }
+    return seen.size;
+  });
+  assert.ok(colours >= 3, `saturated colours on the map: ${colours}`);
+  assert.equal(await page.locator('#legend li').count(), 3);
+  assert.match(await page.textContent('#map-note') ?? '', /principal components|spectral coordinates/);
+});
+
+test('enlarge a photo and move it with the select menu', { skip: skipCore }, async () => {
+  const before = await clusterNames();
+  const src = before[0];
+  const dst = before[1];
+  const name = src.files[0];
+  await page.locator(`.card[data-cluster-id="${src.id}"] .thumb`).first().click();
+  await page.waitForSelector('#viewer[open]');
+  assert.equal(await page.textContent('#viewer-name'), name);
+  assert.equal(await page.locator('#viewer-img').getAttribute('alt'), name);
+  assert.equal(await page.locator('#viewer-move').inputValue(), String(src.id));
+  await page.selectOption('#viewer-move', String(dst.id));
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#viewer', { state: 'hidden' });
+  const afterMove = await clusterNames();
+  assert.ok(afterMove.find((c) => c.id === dst.id)?.files.includes(name));
+  assert.ok(!afterMove.find((c) => c.id === src.id)?.files.includes(name));
+  assert.equal(afterMove.find((c) => c.id === dst.id)?.files.length, 5);
+  // sorted by size: the grown cluster comes first
+  assert.equal(await page.locator('.card').first().getAttribute('data-cluster-id'), String(dst.id));
+  assert.deepEqual(await page.locator('.card .size').allTextContents(), ['5 photos', '4 photos', '3 photos']);
+});
+
+test('drag a photo onto another cluster', { skip: skipCore }, async () => {
+  const before = await clusterNames();
+  const src = before.find((c) => c.files.length === 5);
+  const dst = before.find((c) => c.files.length === 3);
+  assert.ok(src && dst);
+  const moved = src.files[src.files.length - 1];
+  await page.dragAndDrop(`.card[data-cluster-id="${src.id}"] .thumb >> nth=-1`, `.card[data-cluster-id="${dst.id}"] .grid`);
+  const afterDrag = await clusterNames();
+  assert.ok(afterDrag.find((c) => c.id === dst.id)?.files.includes(moved), `${moved} was dragged into cluster ${dst.id}`);
+  assert.equal(afterDrag.find((c) => c.id === src.id)?.files.length, 4);
+  assert.equal(afterDrag.find((c) => c.id === dst.id)?.files.length, 4);
+});
+
+test('rename a cluster and merge two clusters', { skip: skipCore }, async () => {
+  const before = await clusterNames();
+  const [a, b] = before;
+  const nameInput = page.locator(`.card[data-cluster-id="${a.id}"] .name`);
+  await nameInput.fill('stripes & co');
+  await nameInput.press('Enter');
+  await nameInput.blur();
+  await page.waitForFunction((id) => /** @type {any} */ (window).vlcDemo.clusters.find((c) => c.id === id)?.name === 'stripes & co', a.id);
+  // merge b into a
+  const card = page.locator(`.card[data-cluster-id="${b.id}"]`);
+  await card.locator('.merge-target').selectOption(String(a.id));
+  await card.locator('.merge').click();
+  const afterMerge = await clusterNames();
+  assert.equal(afterMerge.length, 2);
+  const merged = afterMerge.find((c) => c.id === a.id);
+  assert.equal(merged?.name, 'stripes & co');
+  assert.deepEqual([...(merged?.files ?? [])].sort(), [...a.files, ...b.files].sort());
+  assert.equal(await page.locator('.card').count(), 2);
+  assert.equal(await page.locator('#legend li').count(), 2);
+});
+
+test('export JSON: every file with its cluster, the edits included, the errors', { skip: skipCore }, async () => {
+  const state = await clusterNames();
+  const { name, bytes } = await download('#export-json');
+  assert.equal(name, 'vlcluster-clusters.json');
+  const j = JSON.parse(bytes.toString('utf8'));
+  assert.equal(j.format, 'vlcluster-demo-export-1');
+  assert.equal(j.backend, 'wasm');
+  assert.equal(j.clusters.length, 2);
+  assert.equal(j.files.length, 15);
+  for (const c of state) {
+    const e = j.clusters.find((/** @type {any} */ x) => x.id === c.id);
+    assert.ok(e, `cluster ${c.id} exported`);
+    assert.equal(e.name, c.name);
+    assert.deepEqual([...e.files].sort(), [...c.files].sort());
+    assert.equal(e.size, c.files.length);
+    for (const f of c.files) {
+      const row = j.files.find((/** @type {any} */ x) => x.file === f);
+      assert.equal(row.clusterId, c.id);
+      assert.equal(row.clusterName, c.name);
+    }
+  }
+  assert.ok(j.clusters.some((/** @type {any} */ c) => c.name === 'stripes & co' && c.autoName !== 'stripes & co'));
+  for (const b of BROKEN) {
+    const row = j.files.find((/** @type {any} */ x) => x.file === b);
+    assert.equal(row.clusterId, null);
+    assert.ok(j.errors.some((/** @type {any} */ e) => e.file === b));
+  }
+});
+
+test('export CSV and ZIP (one folder per cluster, checked with unzip -t)', { skip: skipCore }, async () => {
+  const state = await clusterNames();
+  const csv = (await download('#export-csv')).bytes.toString('utf8').trim().split('\r\n');
+  assert.equal(csv[0], 'file,cluster_id,cluster_name');
+  assert.equal(csv.length, 1 + 12);
+  for (const c of state) for (const f of c.files) assert.ok(csv.includes(`${f},${c.id},${c.name.includes(',') ? `"${c.name}"` : c.name}`), `${f} in CSV`);
+
+  const zip = await download('#export-zip');
+  assert.equal(zip.name, 'vlcluster-clusters.zip');
+  const dir = mkdtempSync(join(tmpdir(), 'vlc-demo-'));
+  try {
+    const path = join(dir, 'c.zip');
+    writeFileSync(path, zip.bytes);
+    assert.match(execFileSync('unzip', ['-t', path], { encoding: 'utf8' }), /No errors detected/);
+    const names = zipNames(path);
+    assert.equal(names.length, 12);
+    const folders = new Map();
+    for (const n of names) {
+      const [folder, file] = n.split('/');
+      folders.set(folder, [...(folders.get(folder) ?? []), file]);
+    }
+    assert.equal(folders.size, 2);
+    for (const c of state) {
+      const hit = [...folders.entries()].find(([folder]) => folder.endsWith(` ${c.name.replace(/[\\/:*?"<>|]+/g, '_')}`));
+      assert.ok(hit, `folder for ${c.name} in ${[...folders.keys()]}`);
+      assert.deepEqual([...hit[1]].sort(), [...c.files].sort());
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('change K: re-cluster with 3 and with auto without encoding the photos again', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  const encodeCount = () => requests.filter((u) => u.includes('/models/')).length;
+  const modelFetches = encodeCount();
+  for (const k of ['3', 'auto']) {
+    await page.selectOption('#k2', k);
+    await page.click('#recluster');
+    await page.waitForFunction(() => !(/** @type {any} */ (window).vlcDemo.running), null, { timeout: TIMEOUT });
+    const r = await page.evaluate(() => /** @type {any} */ (window).vlcDemo.result);
+    assert.equal(r.encodeRuns, 1, 'the photos were encoded once');
+    assert.equal(r.imagesEncoded, 12);
+    const clusters = await clusterNames();
+    groupsIntact(clusters);
+    if (k === '3') assert.equal(clusters.length, 3);
+    else {
+      // The API's automatic K; for 12 photos its candidate range is what kCurve lists.
+      assert.ok(r.kCurve.length >= 1, 'auto K reports its curve');
+      assert.ok(r.kCurve.some((/** @type {any} */ p) => p.k === r.k));
+      assert.equal(clusters.length, r.k);
+    }
+  }
+  assert.equal(encodeCount(), modelFetches, 'no model file fetched again');
+  assert.match(await page.textContent('.stage[data-stage=encode] .count') ?? '', /12 \/ 12 · done/, 'encode bar untouched');
+});
+
+test('model cache: a second run loads the model from Cache Storage, not the network', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  const cached = await page.evaluate(async () => {
+    const c = await caches.open('vlcluster-demo-models-v1');
+    return (await c.keys()).map((r) => new URL(r.url).pathname).sort();
+  });
+  assert.deepEqual(cached, ['merges.txt', 'nouns.f16.bin', 'nouns.json', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map((f) => `/models/tiny-clip/${f}`));
+  const n = requests.length;
+  await page.selectOption('#k', '3');
+  await runAndWait();
+  const fresh = requests.slice(n).filter((u) => u.includes('/models/'));
+  assert.deepEqual(fresh, [], 'model files were not requested again');
+  assert.match(await page.textContent('#backend') ?? '', /model from cache/);
+  groupsIntact(await clusterNames());
+});
+
+test('privacy: every request stayed on the page origin; no page errors', { skip: skipBrowser }, async () => {
+  assert.ok(requests.length > 0);
+  const outside = requests.filter((u) => {
+    const url = new URL(u);
+    if (url.protocol === 'blob:') return new URL(url.pathname).origin !== origin; // blob:http://127.0.0.1:port/uuid
+    if (url.protocol === 'data:') return false; // inline, not a request to anyone
+    return url.origin !== origin;
+  });
+  assert.deepEqual(outside, [], `requests outside ${origin}`);
+  assert.deepEqual(pageErrors, []);
+});
