@@ -58,7 +58,7 @@ TEST_CASE("the WebAssembly memory budget is 3.5 GiB; natively there is none", "[
                                                     Contains("use the native CLI") && Contains("lower q"));
     REQUIRE_NOTHROW(vlc::check_limits(size(50000)));  // ≈ 2.6 GB
     // without a graph the same M fits
-    REQUIRE_NOTHROW(vlc::check_limits(size(200000, 0)));
+    REQUIRE_NOTHROW(vlc::check_limits(size(100000, 0)));
   } else {
     CHECK(vlc::target_name() == "native");
     CHECK(vlc::memory_budget_bytes() == 0);
