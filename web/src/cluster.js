@@ -45,7 +45,16 @@ export function loadVlcModule(options = {}) {
       }
       // scriptDirectory is the folder of vlc_wasm.mjs in browsers, workers and node (where
       // Emscripten 3.1.6's default, a file: URL string, cannot be opened by fs).
-      return factory({ locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => dir + path });
+      /** @type {Record<string, any>} */
+      const args = { locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => dir + path };
+      // Under node, read the .wasm ourselves: node's global fetch() cannot load file paths, and
+      // Emscripten 3.1.6 prefers fetch() whenever it exists.
+      const isNode = typeof process === 'object' && !!process.versions?.node && typeof window === 'undefined';
+      if (isNode && url.startsWith('file:')) {
+        const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+        args.wasmBinary = await readFile(new URL(url.replace(/\.mjs$/, '.wasm')));
+      }
+      return factory(args);
     })();
     p.catch(() => modules.delete(url));
     modules.set(url, p);

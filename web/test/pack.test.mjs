@@ -39,7 +39,7 @@ test('npm pack -> offline install in a fresh folder -> the README example runs',
     assert.ok(existsSync(join(app, 'node_modules/vlcluster/web/dist/vlc_wasm.wasm')));
     assert.ok(existsSync(join(app, 'node_modules/onnxruntime-web/package.json')), 'the dependency came from the cache');
     writeFileSync(join(app, 'example.mjs'), readmeExample());
-    const printed = execFileSync(process.execPath, ['--no-experimental-fetch', 'example.mjs'], { cwd: app, encoding: 'utf8' });
+    const printed = execFileSync(process.execPath, ['example.mjs'], { cwd: app, encoding: 'utf8' });
     assert.match(printed, /^k = 3$/m, printed);
     assert.match(printed, /^labels: Int32Array\(60\)/m, printed);
   } finally {
