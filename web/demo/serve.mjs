@@ -36,10 +36,11 @@ export const MIME = {
 
 /**
  * Starts the server. port 0 picks a free port.
- * @param {{port?: number, root?: string, log?: boolean}} [options]
+ * @param {{port?: number, root?: string, log?: boolean, cors?: boolean}} [options] cors: send
+ *   Access-Control-Allow-Origin: * (to play a model host on another origin; not for the demo itself)
  * @returns {Promise<{server: import('node:http').Server, url: string, port: number}>}
  */
-export function startServer({ port = 8080, root = ROOT, log = false } = {}) {
+export function startServer({ port = 8080, root = ROOT, log = false, cors = false } = {}) {
   const server = createServer((req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
@@ -80,6 +81,7 @@ export function startServer({ port = 8080, root = ROOT, log = false } = {}) {
       'Content-Length': st.size,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}),
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(target).pipe(res);

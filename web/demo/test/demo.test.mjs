@@ -165,8 +165,10 @@ async function dropGeneratedFiles() {
     const files = [];
     for (let g = 0; g < GROUPS; g++) {
       for (let j = 0; j < PER_GROUP; j++) {
-        const c = new OffscreenCanvas(200 + 10 * j, 150);
-        const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+        const c = document.createElement('canvas');
+        c.width = 200 + 10 * j;
+        c.height = 150;
+        const x = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
         const W = c.width;
         const H = c.height;
         x.fillStyle = ['#dd2222', '#22aa22', '#2222dd'][g];
@@ -177,7 +179,7 @@ async function dropGeneratedFiles() {
           for (let a = 0; a < W; a += 25) for (let b = 0; b < H; b += 25) if (((a + b) / 25) % 2 === 0) x.fillRect(a + j, b, 25, 25);
         }
         if (g === 2) for (let s = 0; s < 12; s++) { x.beginPath(); x.arc((s * 53 + 7 * j) % W, (s * 37) % H, 12, 0, 7); x.fill(); } // dots
-        const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+        const blob = /** @type {Blob} */ (await new Promise((resolve) => c.toBlob(resolve, 'image/jpeg', 0.9)));
         files.push(new File([blob], `g${g}_${j}.jpg`, { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
       }
     }
@@ -190,13 +192,15 @@ async function dropGeneratedFiles() {
     files.push(new File([corrupt], 'corrupt.jpg', { type: 'image/jpeg' }));
     files.push(new File([], 'empty.jpg', { type: 'image/jpeg' }));
 
+    const t0 = performance.now();
     const dt = new DataTransfer();
     for (const f of files) dt.items.add(f);
     const drop = /** @type {HTMLElement} */ (document.querySelector('#drop'));
     drop.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
     drop.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    return files.length;
+    const shown = document.querySelectorAll('#pending-grid .thumb').length;
+    return { n: files.length, shown, ms: performance.now() - t0 };
   }, { GROUPS, PER_GROUP });
 }
 
@@ -241,15 +245,14 @@ test('page: privacy note, model choice, the bundled model selected, no photos ye
   assert.match(await page.textContent('#privacy') ?? '', /no request outside its own origin except to fetch the\s+model files you choose/);
   assert.equal(await page.locator('input[name=model][value=tiny]').isChecked(), true);
   assert.equal(await page.locator('#model-url').isDisabled(), true);
-  await page.check('input[name=model][value=url]');
-  assert.equal(await page.locator('#model-url').isDisabled(), false);
-  await page.check('input[name=model][value=tiny]');
   assert.equal(await page.locator('#start').isDisabled(), true);
 });
 
 test('drop: 15 files dropped, thumbnails at once (before any model work)', { skip: skipBrowser }, async () => {
-  const n = await dropGeneratedFiles();
+  const { n, shown, ms } = await dropGeneratedFiles();
   assert.equal(n, GROUPS * PER_GROUP + BROKEN.length);
+  assert.equal(shown, n, 'thumbnails are in the page synchronously after the drop event');
+  assert.ok(ms < 1000, `drop handled in ${ms} ms`);
   await page.waitForSelector('#thumbs-pending:not([hidden])');
   assert.equal(await page.locator('#pending-grid .thumb').count(), n);
   assert.match(await page.textContent('#file-count') ?? '', /15 files selected/);
@@ -347,6 +350,7 @@ test('enlarge a photo and move it with the select menu', { skip: skipCore }, asy
   assert.equal(await page.textContent('#viewer-name'), name);
   assert.equal(await page.locator('#viewer-img').getAttribute('alt'), name);
   assert.equal(await page.locator('#viewer-move').inputValue(), String(src.id));
+  await page.screenshot({ path: join(shots, 'demo-viewer-1280x800.png') });
   await page.selectOption('#viewer-move', String(dst.id));
   await page.keyboard.press('Escape');
   await page.waitForSelector('#viewer', { state: 'hidden' });
@@ -493,13 +497,48 @@ test('model cache: a second run loads the model from Cache Storage, not the netw
   groupsIntact(await clusterNames());
 });
 
+test('model choice: the URL field is enabled with its radio; a bad URL is reported, nothing fetched', { skip: skipBrowser }, async () => {
+  await page.check('input[name=model][value=url]');
+  assert.equal(await page.locator('#model-url').isDisabled(), false);
+  await page.fill('#model-url', 'ftp://example.org/clip/');
+  await page.click('#start');
+  assert.match(await page.textContent('#status.error') ?? '', /must be http\(s\)/);
+  assert.ok(!requests.some((u) => u.includes('example.org')));
+  await page.check('input[name=model][value=tiny]');
+  assert.equal(await page.locator('#model-url').isDisabled(), true);
+});
+
+/** The model host of the next test: another origin (another port), with CORS. */
+let modelHost = '';
+
+test('model from a URL on another origin (CORS): only its six files are fetched from there, then cached', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  const other = await startServer({ port: 0, cors: true });
+  modelHost = other.url.replace(/\/$/, '');
+  try {
+    await page.check('input[name=model][value=url]');
+    await page.fill('#model-url', `${modelHost}/models/tiny-clip`);
+    await page.selectOption('#k', '3');
+    const n = requests.length;
+    await runAndWait();
+    const there = requests.slice(n).filter((u) => u.startsWith(modelHost)).map((u) => new URL(u).pathname).sort();
+    assert.deepEqual(there, ['merges.txt', 'nouns.f16.bin', 'nouns.json', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map((f) => `/models/tiny-clip/${f}`));
+    assert.match(await page.textContent('#backend') ?? '', /downloaded and cached/);
+    groupsIntact(await clusterNames());
+  } finally {
+    other.server.close();
+    await page.check('input[name=model][value=tiny]');
+  }
+});
+
 test('privacy: every request stayed on the page origin; no page errors', { skip: skipBrowser }, async () => {
   assert.ok(requests.length > 0);
+  // The one exception: the model files of the model URL the user typed (the test above).
+  const chosenModel = (/** @type {URL} */ url) => modelHost && url.origin === modelHost && url.pathname.startsWith('/models/tiny-clip/');
   const outside = requests.filter((u) => {
     const url = new URL(u);
     if (url.protocol === 'blob:') return new URL(url.pathname).origin !== origin; // blob:http://127.0.0.1:port/uuid
     if (url.protocol === 'data:') return false; // inline, not a request to anyone
-    return url.origin !== origin;
+    return url.origin !== origin && !chosenModel(url);
   });
   assert.deepEqual(outside, [], `requests outside ${origin}`);
   assert.deepEqual(pageErrors, []);
