@@ -350,7 +350,8 @@ function showResult(r) {
   $('#results').hidden = false;
   renderErrors();
   renderClusters();
-  const kNote = r.kCurve ? ' (K chosen automatically)' : '';
+  const cands = (r.kCurve ?? []).map((/** @type {any} */ p) => p.k);
+  const kNote = cands.length ? ` (K chosen automatically among ${cands.length > 1 ? `${cands[0]}…${cands[cands.length - 1]}` : cands[0]})` : '';
   setStatus(`${r.m} photos in ${S.clusters.length} clusters${kNote}; ${r.errors.length} file${r.errors.length === 1 ? '' : 's'} could not be read. `
     + `Photos encoded once (${r.imagesEncoded} encodings); clustering took ${r.clusterSeconds.toFixed(2)} s.`);
 }
