@@ -126,6 +126,8 @@ let origin = '';
 const requests = [];
 /** @type {string[]} */
 const pageErrors = [];
+/** @type {string[]} */
+const consoleErrors = [];
 const browserOk = existsSync(CHROMIUM);
 
 before(async () => {
@@ -141,6 +143,7 @@ before(async () => {
   context.on('request', (r) => requests.push(r.url()));
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('dialog', (d) => d.accept());
   await page.goto(`${origin}/web/demo/`);
 });
@@ -530,7 +533,7 @@ test('model from a URL on another origin (CORS): only its six files are fetched 
   }
 });
 
-test('privacy: every request stayed on the page origin; no page errors', { skip: skipBrowser }, async () => {
+test('privacy: every request stayed on the page origin; no page or console errors', { skip: skipBrowser }, async () => {
   assert.ok(requests.length > 0);
   // The one exception: the model files of the model URL the user typed (the test above).
   const chosenModel = (/** @type {URL} */ url) => modelHost && url.origin === modelHost && url.pathname.startsWith('/models/tiny-clip/');
@@ -542,4 +545,5 @@ test('privacy: every request stayed on the page origin; no page errors', { skip:
   });
   assert.deepEqual(outside, [], `requests outside ${origin}`);
   assert.deepEqual(pageErrors, []);
+  assert.deepEqual(consoleErrors, [], 'no console errors (CSP violations, failed loads)');
 });
