@@ -7,6 +7,7 @@
 #include "vlc/kmeans.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/ntk.hpp"
+#include "vlc/ntk_sparse.hpp"
 #include "vlc/spectral.hpp"
 #include "vlc/validate.hpp"
 
@@ -178,9 +179,9 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
     ntk.backend = backend->device() == Device::Cuda ? backend.get() : nullptr;
     const int nb = static_cast<int>(w.size());
     auto build = [&](const RowMatrixF& nouns) {
-      GraphStats stats;
-      SparseMatrixD a = ntk_affinity(z, nouns, ntk, &stats);
-      result.graphs.push_back(stats);
+      std::vector<GraphStats> stats;
+      SparseMatrixD a = std::move(ntk_affinities(z, {nouns}, ntk, &stats)[0]);
+      result.graphs.push_back(stats[0]);
       return a;
     };
     if (o.method == Method::NtkPe) {
@@ -192,11 +193,10 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
       result.beta = VectorD::Unit(nb, o.template_index);
       clock.stop();
     } else {
-      std::vector<SparseMatrixD> graphs;
-      for (int b = 0; b < nb; ++b) {
-        graphs.push_back(build(w[b]));
-        clock.report(static_cast<double>(b + 1) / nb);
-      }
+      // All templates at once: the ε-sparse path shares the Gram products between them.
+      std::vector<GraphStats> stats;
+      std::vector<SparseMatrixD> graphs = ntk_affinities(z, w, ntk, &stats);
+      result.graphs.insert(result.graphs.end(), stats.begin(), stats.end());
       clock.stop();
       if (o.method == Method::NtkMean) {
         affinity = mean_affinity(graphs);

@@ -1,0 +1,132 @@
+// §2: the ε-sparse exact NTK path (ntk_sparse.hpp) against the dense tile computation.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include "support/dense_reference.hpp"
+#include "vlc/ntk.hpp"
+#include "vlc/ntk_sparse.hpp"
+#include "vlc/synthetic.hpp"
+
+namespace {
+
+vlc::SyntheticData peaked_data(int m, int k, std::uint64_t seed) {
+  vlc::SyntheticOptions o;
+  o.m = m;
+  o.k = k;
+  o.d = 96;
+  o.vocab = 160;
+  o.templates = 3;
+  o.seed = seed;
+  return vlc::make_synthetic(o);
+}
+
+// Compares the sparse lists of every template with the dense tile lists (ntk_neighbours):
+// a different index is accepted only as a float near-tie of the double-precision K.
+// Returns the number of rows that are identical.
+int compare_with_dense(const vlc::SyntheticData& data, const std::vector<vlc::Neighbours>& sparse, int q, int b,
+                       double tau) {
+  vlc::NtkOptions o;
+  o.q = q;
+  o.tau = tau;
+  const vlc::Neighbours dense = vlc::ntk_neighbours(data.images, data.templates[b], o);
+  const auto exact = vlc::ref::ntk_matrix(data.images, data.templates[b], tau);
+  const int m = dense.rows;
+  int identical = 0;
+  for (int i = 0; i < m; ++i) {
+    bool same = true;
+    for (int t = 0; t < q; ++t) {
+      const int got = sparse[b].row_index(i)[t], want = dense.row_index(i)[t];
+      REQUIRE(got != i);
+      if (got == want) continue;
+      same = false;
+      INFO("template " << b << " row " << i << " rank " << t << ": sparse " << got << " (K " << exact(i, got)
+                       << ") dense " << want << " (K " << exact(i, want) << ")");
+      REQUIRE(std::abs(exact(i, got) - exact(i, want)) <= 1e-4 * std::abs(exact(i, want)) + 1e-5);
+    }
+    identical += same;
+  }
+  return identical;
+}
+
+}  // namespace
+
+TEST_CASE("ε-sparse NTK lists equal the dense tile lists on peaked data", "[ntk][ntk-sparse]") {
+  const auto data = peaked_data(900, 12, 31);
+  vlc::SparseNtkOptions o;
+  o.q = 15;
+  o.block_rows = 50;  // several blocks, and blocks that straddle two top nouns
+  std::vector<vlc::SparseNtkStats> stats;
+  const auto sparse = vlc::ntk_neighbours_sparse(data.images, data.templates, o, &stats);
+  REQUIRE(sparse.size() == data.templates.size());
+  for (int b = 0; b < 3; ++b) {
+    const int identical = compare_with_dense(data, sparse, o.q, b, o.tau);
+    std::printf("[ntk-sparse] template %d: %d/900 rows identical to the dense tiles, %lld fallback rows, "
+                "%lld candidate pairs (dense: %d), %.2f candidate nouns/row, m_max %.2g\n",
+                b, identical, static_cast<long long>(stats[b].fallback_rows),
+                static_cast<long long>(stats[b].candidate_pairs), 900 * 899, stats[b].mean_candidate_nouns,
+                stats[b].max_dropped);
+    REQUIRE(identical >= 890);
+    // The sparse path really is sparse here: few fallbacks, far fewer pairs than M².
+    REQUIRE(stats[b].fallback_rows <= 90);
+    REQUIRE(stats[b].candidate_pairs < 900LL * 899 / 3);
+    REQUIRE(stats[b].max_dropped <= o.epsilon);
+  }
+}
+
+TEST_CASE("ε-sparse NTK: rows that cannot be proven fall back to the dense tiles", "[ntk][ntk-sparse]") {
+  const auto data = peaked_data(500, 6, 32);
+  SECTION("a loose ε (0.45) makes the bound loose: many rows fall back, lists still equal") {
+    vlc::SparseNtkOptions o;
+    o.q = 10;
+    o.epsilon = 0.45;
+    o.value_epsilon = 1e-7;
+    std::vector<vlc::SparseNtkStats> stats;
+    const auto sparse = vlc::ntk_neighbours_sparse(data.images, data.templates, o, &stats);
+    for (int b = 0; b < 3; ++b) {
+      std::printf("[ntk-sparse] ε = 0.45, template %d: %lld/500 fallback rows\n", b,
+                  static_cast<long long>(stats[b].fallback_rows));
+      REQUIRE(stats[b].fallback_rows > 0);
+      REQUIRE(compare_with_dense(data, sparse, o.q, b, o.tau) >= 495);
+    }
+  }
+  SECTION("every row through the fallback") {
+    vlc::SparseNtkOptions o;
+    o.q = 10;
+    o.force_dense = true;
+    o.fallback_columns = 77;  // column blocks that do not divide M
+    std::vector<vlc::SparseNtkStats> stats;
+    const auto sparse = vlc::ntk_neighbours_sparse(data.images, data.templates, o, &stats);
+    for (int b = 0; b < 3; ++b) {
+      REQUIRE(stats[b].fallback_rows == 500);
+      REQUIRE(compare_with_dense(data, sparse, o.q, b, o.tau) >= 495);
+    }
+  }
+}
+
+TEST_CASE("ntk_affinities gives one mutual-kNN graph per template", "[ntk][ntk-sparse]") {
+  const auto data = peaked_data(400, 8, 33);
+  vlc::NtkOptions o;
+  o.q = 12;
+  std::vector<vlc::GraphStats> stats;
+  const auto graphs = vlc::ntk_affinities(data.images, data.templates, o, &stats);
+  REQUIRE(graphs.size() == 3);
+  REQUIRE(stats.size() == 3);
+  for (int b = 0; b < 3; ++b) {
+    const vlc::SparseMatrixD dense = vlc::ntk_affinity(data.images, data.templates[b], o);
+    // Same pattern up to float near-ties; values within float rounding.
+    const Eigen::MatrixXd a(graphs[b]), e(dense);
+    REQUIRE((a - a.transpose()).cwiseAbs().maxCoeff() == 0.0);
+    const double scale = e.cwiseAbs().maxCoeff();
+    int differing = 0;
+    for (int i = 0; i < 400; ++i)
+      for (int j = 0; j < 400; ++j) {
+        if ((a(i, j) > 0) != (e(i, j) > 0)) {
+          ++differing;
+        } else if (a(i, j) > 0) {
+          REQUIRE(std::abs(a(i, j) - e(i, j)) <= 1e-4 * scale);
+        }
+      }
+    REQUIRE(differing <= 8);
+    REQUIRE(stats[b].edges == graphs[b].nonZeros() / 2);
+  }
+}
