@@ -125,6 +125,9 @@ Method and parameters:
   --lambda L           RAD template-weight regulariser λ (default 10).
   --seed S             random seed, a non-negative integer (default 0).
   --threads N          worker threads (default: all cores).
+  --device D           compute backend for the NTK graph, RAD and Lanczos: cpu, cuda or auto
+                       (default auto: cuda when built with -DVLC_USE_CUDA=ON and a GPU is
+                       present, else cpu). The device used is reported on stderr and in --out.
   --quiet              no progress display and no timing summary on stderr.
 
 Progress (stage, percent, ETA) is drawn on stderr when it is a terminal.
@@ -409,7 +412,7 @@ int run_cluster(int argc, char** argv) {
   Args args = parse_args(argc, argv, 2,
                          {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
                           "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template", "--kmin", "--kmax",
-                          "--k-rule"},
+                          "--k-rule", "--device"},
                          {"--nouns"}, {"--quiet"}, "cluster");
   const bool quiet = args.flag("--quiet");
   const auto t_start = Clock::now();
@@ -459,6 +462,13 @@ int run_cluster(int argc, char** argv) {
   if (args.has("--template")) {
     if (opt.method != vlc::Method::NtkSingle) usage_fail("--template: only applies to --method ntk-single");
     opt.template_index = static_cast<int>(parse_int("--template", args.get("--template"), 0, 1 << 30));
+  }
+  if (args.has("--device")) {
+    try {
+      opt.device = vlc::parse_device(args.get("--device"));
+    } catch (const std::exception& e) {
+      usage_fail("--device: ", e.what());
+    }
   }
   int threads = 0;
   if (args.has("--threads")) threads = static_cast<int>(parse_int("--threads", args.get("--threads"), 1, 4096));
@@ -667,6 +677,7 @@ int run_cluster(int argc, char** argv) {
     w.field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
     w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
     w.field("threads", vlc::max_threads()).field("template", opt.template_index);
+    w.field("device", result.device);
     w.end_object();
     w.end_object();
     std::string text = w.str() + "\n";
@@ -719,7 +730,7 @@ int run_cluster(int argc, char** argv) {
   }
   if (!quiet) {
     std::ostringstream s;
-    s << "vlcluster: timings:";
+    s << "vlcluster: device " << result.device << "; timings:";
     for (const auto& t : timings) s << " " << t.stage << " " << format_seconds(t.seconds);
     s << ", total " << format_seconds(seconds_since(t_start));
     std::fprintf(stderr, "%s\n", s.str().c_str());
