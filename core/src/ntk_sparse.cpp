@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 #include "vlc/backend.hpp"
 #include "vlc/device_math.hpp"
@@ -356,7 +358,8 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   std::vector<SparseMatrixD> graphs;
   if (stats) stats->clear();
   auto weight = [](float k) { return std::max(0.0, static_cast<double>(k)); };
-  if (o.backend) {
+  // A GPU backend runs its own dense kernel per template; the CPU uses the sparse path.
+  if (o.backend && o.backend->device() != Device::Cpu) {
     for (const auto& w : nouns) {
       GraphStats st;
       graphs.push_back(ntk_affinity(images, w, o, &st));
@@ -367,7 +370,14 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   SparseNtkOptions so;
   so.tau = o.tau;
   so.q = o.q;
-  const std::vector<Neighbours> lists = ntk_neighbours_sparse(images, nouns, so, sparse_stats);
+  std::vector<SparseNtkStats> local;
+  const std::vector<Neighbours> lists = ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);
+  if (std::getenv("VLC_NTK_STATS")) {  // diagnostics for the benchmark
+    for (const auto& st : sparse_stats ? *sparse_stats : local)
+      std::fprintf(stderr, "ntk-sparse: %lld candidate pairs, %lld full values, %lld fallback rows, %.2f candidate nouns/row, %.1f value nouns/row, m_max %.3g\n",
+                   static_cast<long long>(st.candidate_pairs), static_cast<long long>(st.full_values),
+                   static_cast<long long>(st.fallback_rows), st.mean_candidate_nouns, st.mean_value_nouns, st.max_dropped);
+  }
   for (const auto& nbrs : lists) {
     GraphStats st;
     graphs.push_back(mutual_knn(nbrs, weight, &st));

@@ -62,7 +62,7 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
                                               std::vector<SparseNtkStats>* stats = nullptr);
 
 // The mutual-kNN NTK affinities of all templates (as ntk_affinity, one per template). Uses
-// the sparse path; with options.backend set, each template goes to that backend instead.
+// the sparse path; with a non-CPU options.backend, each template goes to that backend instead.
 std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                           const NtkOptions& options, std::vector<GraphStats>* stats = nullptr,
                                           std::vector<SparseNtkStats>* sparse_stats = nullptr);

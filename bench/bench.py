@@ -1,0 +1,219 @@
+"""The vlcluster benchmark driver (run it through bench/run).
+
+For every size M it synthesises a dataset once (`vlcluster synth --d 512 --vocab 20000
+--templates 7`), runs `vlcluster cluster` under `/usr/bin/time -v` (peak RSS) and reads the
+per-stage timings and ACC/NMI/ARI from result.json, and runs scikit-learn's SpectralClustering
+(affinity='nearest_neighbors', n_neighbors=30, random_state=0) and KMeans(n_init=10) on the
+same images in a child process (timed in-process around fit_predict; peak RSS of the child).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+SKLEARN_CHILD = r"""
+import json, sys, time
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn import metrics
+method, images, truth, k = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+x = np.load(images).astype(np.float64)
+x /= np.linalg.norm(x, axis=1, keepdims=True)
+y = np.load(truth)
+t0 = time.perf_counter()
+if method == "spectral":
+    from sklearn.cluster import SpectralClustering
+    model = SpectralClustering(n_clusters=k, affinity="nearest_neighbors", n_neighbors=30, random_state=0)
+else:
+    from sklearn.cluster import KMeans
+    model = KMeans(n_clusters=k, n_init=10, random_state=0)
+labels = model.fit_predict(x)
+seconds = time.perf_counter() - t0
+table = metrics.cluster.contingency_matrix(y, labels)
+rows, cols = linear_sum_assignment(-table)
+acc = table[rows, cols].sum() / len(y)
+print(json.dumps({"seconds": seconds, "acc": float(acc),
+                  "nmi": float(metrics.normalized_mutual_info_score(y, labels)),
+                  "ari": float(metrics.adjusted_rand_score(y, labels))}))
+"""
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def timed(cmd, **kw):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, stderr, peak RSS in MB, wall seconds)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, **kw)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError("failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-3000:]))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    rss = int(m.group(1)) / 1024.0 if m else float("nan")
+    return p.stdout, p.stderr, rss, wall
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return "%s, nproc %d, %s" % (cpu, os.cpu_count(), platform.platform())
+
+
+def load():
+    try:
+        return open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        return ["?"] * 3
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", required=True, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="smoke run: M = 2k, 5k, K = 10")
+    ap.add_argument("--sizes", help="vlcluster sizes, comma separated (default 10000,20000,50000,100000)")
+    ap.add_argument("--sklearn-sizes", help="scikit-learn sizes (default 10000,20000)")
+    ap.add_argument("--k", type=int, help="clusters K (default 100; --quick: 10)")
+    ap.add_argument("--bin", help="vlcluster binary (default build/native/native/vlcluster, built if missing)")
+    ap.add_argument("--data", help="dataset cache folder (default build/bench-data)")
+    ap.add_argument("--out", help="markdown table (default bench/results.md; --quick: build/bench-quick.md)")
+    ap.add_argument("--threads", type=int, default=0, help="vlcluster --threads (default: all cores)")
+    ap.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn")
+    ap.add_argument("--no-extra", action="store_true", help="skip the cmatrix and --k auto rows")
+    args = ap.parse_args()
+    root = args.root
+    if args.quick:
+        sizes = [2000, 5000]
+        sk_sizes = [2000, 5000]
+        k = args.k or 10
+    else:
+        sizes = [10000, 20000, 50000, 100000]
+        sk_sizes = [10000, 20000]
+        k = args.k or 100
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.sklearn_sizes is not None:
+        sk_sizes = [int(s) for s in args.sklearn_sizes.split(",") if s]
+    if args.no_sklearn:
+        sk_sizes = []
+    out_md = args.out or os.path.join(root, "build/bench-quick.md" if args.quick else "bench/results.md")
+    data_dir = args.data or os.path.join(root, "build/bench-data")
+    binary = args.bin or os.path.join(root, "build/native/native/vlcluster")
+    if not os.path.exists(binary):
+        log("building", binary)
+        bdir = os.path.dirname(os.path.dirname(binary))
+        subprocess.run(["cmake", "-S", root, "-B", bdir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["ninja", "-C", bdir, "vlcluster"], check=True, stdout=subprocess.DEVNULL)
+
+    load_before = load()
+    started = datetime.datetime.now()
+    rows = []
+
+    def dataset(m):
+        d = os.path.join(data_dir, "m%d_k%d" % (m, k))
+        if not os.path.exists(os.path.join(d, "truth.npy")):
+            log("synth M=%d K=%d -> %s" % (m, k, d))
+            subprocess.run([binary, "synth", "--out", d, "--m", str(m), "--d", "512", "--vocab", "20000",
+                            "--templates", "7", "--k", str(k), "--seed", "1", "--quiet"], check=True)
+        return d
+
+    def run_vlcluster(m, label, extra):
+        d = dataset(m)
+        res = os.path.join(d, "result-%s.json" % label.replace(" ", "_").replace("/", ""))
+        cmd = [binary, "cluster", "--images", d + "/images.npy", "--nouns", d + "/nouns.npy", "--truth",
+               d + "/truth.npy", "--out", res, "--quiet"] + extra
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        log("vlcluster %s M=%d ..." % (label, m))
+        _, _, rss, wall = timed(cmd)
+        r = json.load(open(res))
+        stages = {t["stage"]: t["seconds"] for t in r["timings"]}
+        core = sum(v for s, v in stages.items() if s not in ("read", "write"))
+        row = {"method": "vlcluster " + label, "m": m, "k": r["k"], "seconds": wall, "core": core, "rss": rss,
+               "acc": r["metrics"]["accuracy"], "nmi": r["metrics"]["nmi"], "ari": r["metrics"]["ari"],
+               "stages": stages, "rad": r.get("rad"), "nouns": r.get("kept_nouns", {}).get("count")}
+        log("  %.1f s, %.0f MB, ACC %.4f, stages %s" % (wall, rss, row["acc"],
+            " ".join("%s %.1f" % kv for kv in stages.items())))
+        rows.append(row)
+
+    def run_sklearn(m, method):
+        d = dataset(m)
+        log("sklearn %s M=%d ..." % (method, m))
+        out, _, rss, wall = timed([sys.executable, "-c", SKLEARN_CHILD, method, d + "/images.npy",
+                                   d + "/truth.npy", str(k)])
+        r = json.loads(out.strip().splitlines()[-1])
+        row = {"method": "sklearn " + ("SpectralClustering" if method == "spectral" else "KMeans"), "m": m,
+               "k": k, "seconds": r["seconds"], "core": r["seconds"], "rss": rss, "acc": r["acc"],
+               "nmi": r["nmi"], "ari": r["ari"], "stages": {}}
+        log("  %.1f s, %.0f MB, ACC %.4f" % (r["seconds"], rss, r["acc"]))
+        rows.append(row)
+
+    for m in sorted(set(sizes) | set(sk_sizes)):
+        if m in sizes:
+            run_vlcluster(m, "ntk-rad", ["--k", str(k)])
+        if m in sk_sizes:
+            run_sklearn(m, "spectral")
+            run_sklearn(m, "kmeans")
+            if not args.no_extra:
+                run_vlcluster(m, "cmatrix", ["--k", str(k), "--method", "cmatrix"])
+                if m == min(sk_sizes):
+                    run_vlcluster(m, "--k auto", ["--k", "auto", "--kmin", str(max(2, k // 2)),
+                                                  "--kmax", str(min(m // 5, k * 3 // 2)),
+                                                  "--k-rule", "eigengap"])
+
+    # ---- table
+    spectral = {r["m"]: r["seconds"] for r in rows if r["method"] == "sklearn SpectralClustering"}
+    stage_names = ["filter", "graph", "rad", "estimate-k", "spectral", "cmatrix", "kmeans", "name"]
+    head = ("| method | M | K | seconds | vs sklearn spectral | peak RSS (MB) | ACC | NMI | ARI | "
+            "stages (s) |")
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        ratio = ""
+        if r["m"] in spectral and not r["method"].startswith("sklearn Spectral"):
+            ratio = "%.1f× faster" % (spectral[r["m"]] / r["seconds"]) if r["seconds"] <= spectral[r["m"]] \
+                else "%.1f× slower" % (r["seconds"] / spectral[r["m"]])
+        elif r["m"] in spectral:
+            ratio = "1.0"
+        st = " ".join("%s %.1f" % (s, r["stages"][s]) for s in stage_names if s in r["stages"])
+        if r.get("rad"):
+            st += " (RAD %d outer rounds)" % r["rad"].get("outer_iterations", 0)
+        lines.append("| %s | %d | %d | %.1f | %s | %.0f | %.4f | %.4f | %.4f | %s |" % (
+            r["method"], r["m"], r["k"], r["seconds"], ratio, r["rss"], r["acc"], r["nmi"], r["ari"], st))
+    load_after = load()
+    header = [
+        "# vlcluster benchmark%s" % (" (quick)" if args.quick else ""),
+        "",
+        "- date: %s (%.0f min)" % (started.strftime("%Y-%m-%d %H:%M"),
+                                   (datetime.datetime.now() - started).total_seconds() / 60),
+        "- machine: %s" % machine(),
+        "- load average (1/5/15 min) before: %s, after: %s" % (" ".join(load_before), " ".join(load_after)),
+        "- data: `vlcluster synth --d 512 --vocab 20000 --templates 7 --k %d --seed 1`" % k,
+        "- vlcluster: `%s` (threads: %s); seconds = wall time of the whole command (read, cluster, "
+        "name, write), stages from result.json" % (os.path.relpath(binary, root), args.threads or "all"),
+        "- scikit-learn: SpectralClustering(affinity='nearest_neighbors', n_neighbors=30, random_state=0) and "
+        "KMeans(n_init=10, random_state=0) on the L2-normalised images, seconds = fit_predict in-process",
+        "",
+    ]
+    text = "\n".join(header + lines) + "\n"
+    print(text)
+    os.makedirs(os.path.dirname(out_md), exist_ok=True)
+    with open(out_md, "w") as f:
+        f.write(text)
+    log("wrote", out_md)
+
+
+if __name__ == "__main__":
+    main()
