@@ -68,6 +68,8 @@ VLC_HOST_DEVICE inline void topq_insert(float* values, int* index, int& count, i
   if (count < q) {
     pos = count++;
   } else {
+    // Fast path first: most candidates are plainly below the worst kept value (also rejects NaN).
+    if (!(v >= values[q - 1])) return;
     if (!topq_better(v, j, values[q - 1], index[q - 1])) return;
     pos = q - 1;
   }
