@@ -1,5 +1,7 @@
 #include "vlc/cluster.hpp"
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include "vlc/backend.hpp"
 #include "vlc/baselines.hpp"
 #include "vlc/cmatrix.hpp"
@@ -210,6 +212,9 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
         result.beta = rad_result.beta;
         result.rad_outer_iterations = rad_result.outer_iterations;
         result.rad_converged = rad_result.converged;
+        if (std::getenv("VLC_NTK_STATS"))  // diagnostics for the benchmark
+          std::fprintf(stderr, "rad: %d outer rounds, %d Â-steps, Ω %lld entries\n", rad_result.outer_iterations,
+                       rad_result.inner_iterations, static_cast<long long>(affinity.nonZeros()));
         clock.stop();
       }
     }
