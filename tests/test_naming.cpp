@@ -75,7 +75,14 @@ TEST_CASE("naming with the true labels names every class by its anchor", "[namin
   const auto names = vlc::name_clusters(data.images, t_bar, data.truth, 12, o);
   for (int c = 0; c < 12; ++c) CHECK(names[c].nouns[0] == c);
   const auto again = vlc::name_clusters(data.images, t_bar, data.truth, 12);
-  for (int c = 0; c < 12; ++c) CHECK(again[c].shares == names[c].shares);
+  // Chunking changes the float GEMM's blocking, hence rounding (visibly so in WASM, where Eigen
+  // has no SIMD kernels): the same nouns must win, with shares equal to 1e-6 relative.
+  for (int c = 0; c < 12; ++c) {
+    CHECK(again[c].nouns == names[c].nouns);
+    REQUIRE(again[c].shares.size() == names[c].shares.size());
+    for (std::size_t t = 0; t < names[c].shares.size(); ++t)
+      CHECK(again[c].shares[t] == Approx(names[c].shares[t]).epsilon(1e-6));
+  }
 }
 
 TEST_CASE("naming rejects bad input", "[naming]") {
