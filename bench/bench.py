@@ -56,6 +56,8 @@ def timed(cmd, **kw):
         raise RuntimeError("failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr[-3000:]))
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     rss = int(m.group(1)) / 1024.0 if m else float("nan")
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", p.stderr))
+    timed.cpu = cpu
     return p.stdout, p.stderr, rss, wall
 
 
@@ -122,29 +124,39 @@ def main():
     started = datetime.datetime.now()
     rows = []
 
-    def dataset(m):
-        d = os.path.join(data_dir, "m%d_k%d" % (m, k))
+    def dataset(m, kk=None):
+        kk = kk or k
+        d = os.path.join(data_dir, "m%d_k%d" % (m, kk))
         if not os.path.exists(os.path.join(d, "truth.npy")):
-            log("synth M=%d K=%d -> %s" % (m, k, d))
+            log("synth M=%d K=%d -> %s" % (m, kk, d))
             subprocess.run([binary, "synth", "--out", d, "--m", str(m), "--d", "512", "--vocab", "20000",
-                            "--templates", "7", "--k", str(k), "--seed", "1", "--quiet"], check=True)
+                            "--templates", "7", "--k", str(kk), "--seed", "1", "--quiet"], check=True)
         return d
 
-    def run_vlcluster(m, label, extra):
-        d = dataset(m)
+    def run_vlcluster(m, label, extra, kk=None):
+        d = dataset(m, kk)
         res = os.path.join(d, "result-%s.json" % label.replace(" ", "_").replace("/", ""))
         cmd = [binary, "cluster", "--images", d + "/images.npy", "--nouns", d + "/nouns.npy", "--truth",
                d + "/truth.npy", "--out", res, "--quiet"] + extra
         if args.threads:
             cmd += ["--threads", str(args.threads)]
         log("vlcluster %s M=%d ..." % (label, m))
-        _, _, rss, wall = timed(cmd)
+        env = dict(os.environ, VLC_NTK_STATS="1")
+        # Shared 2-core machines: idle OpenMP threads sleep instead of spinning (spinning
+        # threads steal the time slice of the busy one when other jobs load the machine).
+        env.setdefault("OMP_WAIT_POLICY", "passive")
+        _, err, rss, wall = timed(cmd, env=env)
+        fallback = sum(int(x) for x in re.findall(r"(\d+) fallback rows", err))
+        pairs = sum(int(x) for x in re.findall(r"(\d+) candidate pairs", err))
+        steps = re.search(r"rad: (\d+) outer rounds, (\d+) .-steps", err)
         r = json.load(open(res))
         stages = {t["stage"]: t["seconds"] for t in r["timings"]}
         core = sum(v for s, v in stages.items() if s not in ("read", "write"))
-        row = {"method": "vlcluster " + label, "m": m, "k": r["k"], "seconds": wall, "core": core, "rss": rss,
+        row = {"method": "vlcluster " + label, "m": m, "k": r["k"], "seconds": wall, "cpu": timed.cpu, "rss": rss,
                "acc": r["metrics"]["accuracy"], "nmi": r["metrics"]["nmi"], "ari": r["metrics"]["ari"],
-               "stages": stages, "rad": r.get("rad"), "nouns": r.get("kept_nouns", {}).get("count")}
+               "stages": stages, "rad": r.get("rad"), "nouns": r.get("kept_nouns", {}).get("count"),
+               "fallback": fallback if pairs else None, "pairs": pairs,
+               "rad_steps": (int(steps.group(1)), int(steps.group(2))) if steps else None}
         log("  %.1f s, %.0f MB, ACC %.4f, stages %s" % (wall, rss, row["acc"],
             " ".join("%s %.1f" % kv for kv in stages.items())))
         rows.append(row)
@@ -156,7 +168,7 @@ def main():
                                    d + "/truth.npy", str(k)])
         r = json.loads(out.strip().splitlines()[-1])
         row = {"method": "sklearn " + ("SpectralClustering" if method == "spectral" else "KMeans"), "m": m,
-               "k": k, "seconds": r["seconds"], "core": r["seconds"], "rss": rss, "acc": r["acc"],
+               "k": k, "seconds": r["seconds"], "cpu": timed.cpu, "rss": rss, "acc": r["acc"],
                "nmi": r["nmi"], "ari": r["ari"], "stages": {}}
         log("  %.1f s, %.0f MB, ACC %.4f" % (r["seconds"], rss, r["acc"]))
         rows.append(row)
@@ -169,17 +181,19 @@ def main():
             run_sklearn(m, "kmeans")
             if not args.no_extra:
                 run_vlcluster(m, "cmatrix", ["--k", str(k), "--method", "cmatrix"])
-                if m == min(sk_sizes):
-                    run_vlcluster(m, "--k auto", ["--k", "auto", "--kmin", str(max(2, k // 2)),
-                                                  "--kmax", str(min(m // 5, k * 3 // 2)),
-                                                  "--k-rule", "eigengap"])
+    if not args.no_extra:
+        # Automatic K costs one k-means per candidate K (the coding-length curve is always
+        # computed too), so it runs on a smaller problem: M = 5000, true K = 20, candidates 2..40.
+        am, ak = (2000, 10) if args.quick else (5000, 20)
+        run_vlcluster(am, "--k auto", ["--k", "auto", "--kmin", "2", "--kmax", str(2 * ak), "--k-rule", "eigengap"],
+                      kk=ak)
 
     # ---- table
     spectral = {r["m"]: r["seconds"] for r in rows if r["method"] == "sklearn SpectralClustering"}
     stage_names = ["filter", "graph", "rad", "estimate-k", "spectral", "cmatrix", "kmeans", "name"]
-    head = ("| method | M | K | seconds | vs sklearn spectral | peak RSS (MB) | ACC | NMI | ARI | "
-            "stages (s) |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| method | M | K | seconds | CPU s | vs sklearn spectral | peak RSS (MB) | ACC | NMI | ARI | "
+            "stages (s) and notes |")
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         ratio = ""
         if r["m"] in spectral and not r["method"].startswith("sklearn Spectral"):
@@ -188,10 +202,15 @@ def main():
         elif r["m"] in spectral:
             ratio = "1.0"
         st = " ".join("%s %.1f" % (s, r["stages"][s]) for s in stage_names if s in r["stages"])
-        if r.get("rad"):
-            st += " (RAD %d outer rounds)" % r["rad"].get("outer_iterations", 0)
-        lines.append("| %s | %d | %d | %.1f | %s | %.0f | %.4f | %.4f | %.4f | %s |" % (
-            r["method"], r["m"], r["k"], r["seconds"], ratio, r["rss"], r["acc"], r["nmi"], r["ari"], st))
+        if r.get("rad_steps"):
+            st += "; RAD %d rounds, %d Â-steps" % r["rad_steps"]
+        if r.get("pairs"):
+            st += "; NTK %.2g candidate pairs (dense %.2g), %d fallback rows" % (
+                r["pairs"], 7.0 * r["m"] * (r["m"] - 1), r["fallback"])
+        if r.get("nouns"):
+            st += "; N = %d nouns" % r["nouns"]
+        lines.append("| %s | %d | %d | %.1f | %.1f | %s | %.0f | %.4f | %.4f | %.4f | %s |" % (
+            r["method"], r["m"], r["k"], r["seconds"], r["cpu"], ratio, r["rss"], r["acc"], r["nmi"], r["ari"], st))
     load_after = load()
     header = [
         "# vlcluster benchmark%s" % (" (quick)" if args.quick else ""),
@@ -201,8 +220,12 @@ def main():
         "- machine: %s" % machine(),
         "- load average (1/5/15 min) before: %s, after: %s" % (" ".join(load_before), " ".join(load_after)),
         "- data: `vlcluster synth --d 512 --vocab 20000 --templates 7 --k %d --seed 1`" % k,
-        "- vlcluster: `%s` (threads: %s); seconds = wall time of the whole command (read, cluster, "
-        "name, write), stages from result.json" % (os.path.relpath(binary, root), args.threads or "all"),
+        "- vlcluster: `%s` (threads: %s, OMP_WAIT_POLICY=%s); seconds = wall time of the whole command "
+        "(read, normalise, cluster, name, write), stages from result.json; peak RSS from /usr/bin/time -v"
+        % (os.path.relpath(binary, root), args.threads or "all", os.environ.get("OMP_WAIT_POLICY", "passive")),
+        "- CPU s = user + system time of the whole process (sklearn: of the child, incl. import and loading); "
+        "with other jobs on the machine, wall seconds overstate the time on a quiet machine, CPU s/2 is the "
+        "ideal 2-core wall time",
         "- scikit-learn: SpectralClustering(affinity='nearest_neighbors', n_neighbors=30, random_state=0) and "
         "KMeans(n_init=10, random_state=0) on the L2-normalised images, seconds = fit_predict in-process",
         "",
