@@ -57,7 +57,7 @@ TEST_CASE("the WebAssembly memory budget is 3.5 GiB; natively there is none", "[
     REQUIRE_THROWS_WITH(vlc::check_limits(big), Contains("too large for WebAssembly") &&
                                                     Contains("use the native CLI") && Contains("lower q"));
     REQUIRE_NOTHROW(vlc::check_limits(size(50000)));  // ≈ 2.6 GB
-    // without a graph the same M fits
+    // without a graph far more images fit
     REQUIRE_NOTHROW(vlc::check_limits(size(100000, 0)));
   } else {
     CHECK(vlc::target_name() == "native");
@@ -67,7 +67,8 @@ TEST_CASE("the WebAssembly memory budget is 3.5 GiB; natively there is none", "[
 }
 
 TEST_CASE("validate_shapes applies the limits for the given q", "[limits]") {
-  const vlc::RowMatrixF images = vlc::RowMatrixF::Ones(40, 4);
+  vlc::RowMatrixF images = vlc::RowMatrixF::Ones(40, 4);
+  for (int i = 0; i < 40; ++i) images(i, i % 4) = static_cast<float>(2 + i);  // 40 distinct rows
   const std::vector<vlc::RowMatrixF> templates{vlc::RowMatrixF::Ones(5, 4)};
   REQUIRE_NOTHROW(vlc::validate_shapes(images, templates, 3, 30));
   REQUIRE_NOTHROW(vlc::validate_shapes(images, templates, 3, 0));

@@ -1,5 +1,9 @@
 #include "vlc/validate.hpp"
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <unordered_map>
 #include "vlc/error.hpp"
 #include "vlc/limits.hpp"
 
@@ -23,6 +27,61 @@ RowMatrixF normalized_rows(const RowMatrixF& x, const std::string& what) {
   return out;
 }
 
+namespace {
+
+// Row i as normalized_rows makes it; false for a zero or non-finite row.
+bool unit_row(const RowMatrixF& x, Eigen::Index i, std::vector<float>& out) {
+  double sq = 0;
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    const float v = x(i, j);
+    if (!std::isfinite(v)) return false;
+    sq += static_cast<double>(v) * v;
+  }
+  if (!(sq > 0)) return false;
+  const double norm = std::sqrt(sq);
+  out.resize(static_cast<std::size_t>(x.cols()));
+  for (Eigen::Index j = 0; j < x.cols(); ++j) out[static_cast<std::size_t>(j)] = static_cast<float>(x(i, j) / norm);
+  return true;
+}
+
+std::uint64_t hash_floats(const std::vector<float>& v) {  // FNV-1a over the bits; -0 == +0
+  std::uint64_t h = 1469598103934665603ull;
+  for (float f : v) {
+    if (f == 0) f = 0;
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    h = (h ^ bits) * 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+int count_distinct_rows(const RowMatrixF& x, int stop_at) {
+  std::unordered_multimap<std::uint64_t, Eigen::Index> seen;  // hash → representative row
+  std::vector<float> row, other;
+  int distinct = 0;
+  for (Eigen::Index i = 0; i < x.rows() && (stop_at <= 0 || distinct < stop_at); ++i) {
+    if (!unit_row(x, i, row)) {
+      ++distinct;
+      continue;
+    }
+    const std::uint64_t h = hash_floats(row);
+    bool duplicate = false;
+    for (auto [it, end] = seen.equal_range(h); it != end && !duplicate; ++it) {
+      unit_row(x, it->second, other);
+      duplicate = true;
+      for (std::size_t j = 0; j < row.size(); ++j)
+        if (row[j] != other[j]) duplicate = false;
+    }
+    if (!duplicate) {
+      seen.emplace(h, i);
+      ++distinct;
+    }
+  }
+  return distinct;
+}
+
 void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q) {
   require(images.rows() >= 2, "images: need at least 2 rows to cluster, got ", images.rows());
   require(images.cols() >= 1, "images: dimension is 0");
@@ -38,6 +97,12 @@ void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& te
   require(k == 0 || k >= 2, "k = ", k, ": need at least 2 clusters (or 0 to estimate K)");
   require(k <= images.rows(), "k = ", k, " exceeds the number of images M = ", images.rows());
   check_limits({images.rows(), images.cols(), static_cast<std::int64_t>(templates.size()), l, q, k});
+  const int need = std::max(k, 2);
+  const int distinct = count_distinct_rows(images, need);
+  require(distinct > 1, "images: all ", images.rows(), " images have the same embedding (after L2 normalisation); ",
+          "there is nothing to cluster");
+  require(distinct >= need, "images: only ", distinct, " distinct embeddings (rows equal after L2 normalisation count once) ",
+          "but k = ", k, " clusters were asked for; lower k to at most ", distinct, " or remove the duplicates");
 }
 
 }  // namespace vlc

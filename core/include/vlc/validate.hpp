@@ -12,7 +12,14 @@ RowMatrixF normalized_rows(const RowMatrixF& x, const std::string& what);
 
 // Checks the shapes of a cluster() call: images M×d with M ≥ 2, B ≥ 1 templates each L×d
 // with the same L ≥ 1, and 2 ≤ k ≤ M (k = 0 means "estimate K" and is allowed); then the size
-// limits of this target for q neighbours (q = 0: a method without a graph), see limits.hpp.
-void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q = 30);
+// limits of this target for q neighbours (q = 0: a method without a graph, the least memory;
+// cluster() passes its q), see limits.hpp.
+void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q = 0);
+
+// Distinct row directions of x (rows equal after L2 normalisation count once; a zero or
+// non-finite row counts as distinct, normalized_rows rejects it), counting stops at `stop_at`.
+// validate_shapes requires at least max(k, 2) of the images: fewer distinct images than K
+// clusters (all images identical, d = 1 with K > 2, …) is an input error.
+int count_distinct_rows(const RowMatrixF& x, int stop_at);
 
 }  // namespace vlc
