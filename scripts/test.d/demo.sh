@@ -6,6 +6,7 @@
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N" [+ "# cancelled N"]).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/node_test_counts.bash
 
 passed=0; failed=0
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/onnxruntime-web ]; then
@@ -25,19 +26,6 @@ if [ -f web/dist/vlc_wasm.mjs ] && [ -f web/dist/vlc_wasm.wasm ]; then
 elif bash scripts/build-wasm; then echo "ok - web/dist WebAssembly core is built"; passed=$((passed + 1));
 else echo "not ok - web/dist WebAssembly core is built (scripts/build-wasm)"; failed=$((failed + 1)); fi
 
-log=$(mktemp)
-timeout 170 node --test --test-reporter=tap --test-concurrency=1 web/demo/test/ 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-p=$(grep -E "^# pass [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-f=$(grep -E "^# fail [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-c=$(grep -E "^# cancelled [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-rm -f "$log"
-if [ -z "$p" ] || [ -z "$f" ]; then
-  echo "demo: node's test runner printed no summary (exit $rc${rc:+; 124 = timed out})"
-  p=${p:-0}; f=$(( ${f:-0} + 1 ))
-fi
-f=$((f + ${c:-0}))
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p)); failed=$((failed + f))
+run_node_tests demo 170 -- web/demo/test/
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

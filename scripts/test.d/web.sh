@@ -7,6 +7,7 @@
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/node_test_counts.bash
 
 passed=0; failed=0
 
@@ -39,19 +40,6 @@ fi
 if bash scripts/build-wasm --if-missing; then echo "ok - web/dist WebAssembly core is built"; passed=$((passed + 1));
 else echo "not ok - web/dist WebAssembly core is built (scripts/build-wasm)"; failed=$((failed + 1)); fi
 
-log=$(mktemp)
-node --test --test-reporter=tap --test-concurrency=1 web/test/ 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-p=$(grep -E "^# pass [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-f=$(grep -E "^# fail [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-c=$(grep -E "^# cancelled [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
-rm -f "$log"
-if [ -z "$p" ] || [ -z "$f" ]; then
-  echo "web: node's test runner printed no summary (exit $rc)"
-  p=${p:-0}; f=$(( ${f:-0} + 1 ))
-fi
-f=$((f + ${c:-0}))
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p)); failed=$((failed + f))
+run_node_tests web 0 -- web/test/
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
