@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
+source scripts/lib/catch_counts.bash
 dir=${VLC_NATIVE_BUILD:-build/native}
 jobs=${VLC_JOBS:-2}
 passed=0; failed=0
@@ -31,16 +32,8 @@ if [ -x "$unit" ]; then
   log=$(mktemp)
   "$unit" --use-colour no >"$log" 2>&1
   tail -3 "$log"
-  if grep -q "All tests passed" "$log"; then
-    p=$(grep -o "in [0-9]* test case" "$log" | tail -1 | grep -o "[0-9]*"); f=0
-  elif grep -q "^test cases:" "$log"; then
-    cat "$log" | head -60
-    p=$(grep "^test cases:" "$log" | tail -1 | grep -o "[0-9]* passed" | grep -o "[0-9]*"); p=${p:-0}
-    f=$(grep "^test cases:" "$log" | tail -1 | grep -o "[0-9]* failed" | grep -o "[0-9]*"); f=${f:-1}
-  else
-    cat "$log" | head -60
-    p=0; f=1
-  fi
+  catch_counts "$log"
+  [ "$f" -eq 0 ] || head -60 "$log"
   rm -f "$log"
   passed=$((passed + p)); failed=$((failed + f))
 else

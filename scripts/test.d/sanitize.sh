@@ -10,6 +10,7 @@
 # Ends with one line "N passed, N failed" (Catch2 test cases; a sanitizer abort counts as a failure).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/catch_counts.bash
 dir=${VLC_ASAN_BUILD:-build/asan}
 jobs=${VLC_JOBS:-2}
 filter=${VLC_SANITIZE_FILTER:-}
@@ -35,14 +36,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # count <log>: adds Catch2's closing line to the totals; no closing line (an abort) is one failure.
 count() {
   local log=$1 p f
-  if grep -q "All tests passed" "$log"; then
-    p=$(grep -o "in [0-9]* test case" "$log" | tail -1 | grep -o "[0-9]*"); f=0
-  elif grep -q "^test cases:" "$log"; then
-    p=$(grep "^test cases:" "$log" | tail -1 | grep -o "[0-9]* passed" | grep -o "[0-9]*"); p=${p:-0}
-    f=$(grep "^test cases:" "$log" | tail -1 | grep -o "[0-9]* failed" | grep -o "[0-9]*"); f=${f:-1}
-  else
-    p=0; f=1
-  fi
+  catch_counts "$log"
   if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; then
     grep -E -A12 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log" | head -60
     [ "$f" -eq 0 ] && f=1
