@@ -5,6 +5,7 @@
 #include "vlc/backend.hpp"
 #include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
+#include "vlc/ordering.hpp"
 #include "vlc/parallel.hpp"
 
 namespace vlc {
@@ -126,9 +127,9 @@ SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, co
   return with_values(mask, out);
 }
 
-RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
-  require(o.mu > 0, "RAD: mu must be positive, got ", o.mu);
-  require(o.max_outer >= 1 && o.max_inner >= 1, "RAD: max_outer and max_inner must be ≥ 1");
+namespace {
+
+RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
   const int nb = static_cast<int>(graphs.size());
   const SparseMatrixD omega = union_pattern(graphs);
   std::vector<SparseMatrixD> s(nb);
@@ -192,6 +193,23 @@ RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
   result.affinity = 0.5 * (a_hat + SparseMatrixD(a_hat.transpose()));
   result.beta = beta;
   result.losses = losses;
+  return result;
+}
+
+}  // namespace
+
+RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
+  require(o.mu > 0, "RAD: mu must be positive, got ", o.mu);
+  require(o.max_outer >= 1 && o.max_inner >= 1, "RAD: max_outer and max_inner must be ≥ 1");
+  if (!o.reorder) return rad_in_given_order(graphs, o);
+  const std::vector<int> new_index = reverse_cuthill_mckee(union_pattern(graphs));
+  std::vector<SparseMatrixD> permuted;
+  permuted.reserve(graphs.size());
+  for (const SparseMatrixD& g : graphs) permuted.push_back(permute_symmetric(g, new_index));
+  RadResult result = rad_in_given_order(permuted, o);
+  std::vector<int> old_index(new_index.size());
+  for (std::size_t i = 0; i < new_index.size(); ++i) old_index[new_index[i]] = static_cast<int>(i);
+  result.affinity = permute_symmetric(result.affinity, old_index);
   return result;
 }
 

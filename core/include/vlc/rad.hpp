@@ -15,6 +15,10 @@ struct RadOptions {
   int max_inner = 30;
   double inner_tol = 1e-4;   // ‖ΔÂ‖_F / ‖Â‖_F
   const Backend* backend = nullptr;  // computes the masked products (backend.hpp); null = CPU
+  // Renumber the nodes by reverse Cuthill–McKee (ordering.hpp) while iterating, so that the
+  // masked products read neighbouring rows from cache; Â comes back in the input numbering.
+  // Changes only the summation order (results agree to rounding).
+  bool reorder = true;
 };
 
 struct RadResult {
