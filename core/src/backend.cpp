@@ -1,4 +1,5 @@
 #include "vlc/backend.hpp"
+#include <algorithm>
 #include <vector>
 #include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
@@ -8,14 +9,56 @@
 namespace vlc {
 namespace {
 
+// mirror[p] = the stored position of (j, i) for the entry p = (i, j) of a symmetric pattern.
+std::vector<int> transpose_positions(const SparseMatrixD& pattern) {
+  const int* outer = pattern.outerIndexPtr();
+  const int* inner = pattern.innerIndexPtr();
+  std::vector<int> mirror(pattern.nonZeros());
+  for (int i = 0; i < pattern.rows(); ++i)
+    for (int p = outer[i]; p < outer[i + 1]; ++p) {
+      const int j = inner[p];
+      const int* at = std::lower_bound(inner + outer[j], inner + outer[j + 1], i);
+      require(at != inner + outer[j + 1] && *at == i, "masked product: the pattern is not symmetric (entry ", i,
+              ",", j, " has no mirror)");
+      mirror[p] = static_cast<int>(at - inner);
+    }
+  return mirror;
+}
+
 class CpuSandwich final : public SandwichOperator {
  public:
   CpuSandwich(const SparseMatrixD& s, const SparseMatrixD& pattern) : s_(s), pattern_(pattern) {}
   void apply(const double* x, double* out) override { masked_sandwich_values(s_, pattern_, x, out); }
 
+  // Rows compute only their entries j ≥ i (the scatter is still whole), then the lower
+  // triangle copies its mirror: the gather, half of the row's work, is halved.
+  void apply_symmetric(const double* x, double* out) override {
+    if (mirror_.empty()) mirror_ = transpose_positions(pattern_);
+    const int m = static_cast<int>(pattern_.rows());
+    const int* po = pattern_.outerIndexPtr();
+    const int* pi = pattern_.innerIndexPtr();
+    const int* so = s_.outerIndexPtr();
+    const int* si = s_.innerIndexPtr();
+    const double* sv = s_.valuePtr();
+    parallel_for(0, m, [&](std::int64_t row) {
+      const int i = static_cast<int>(row);
+      thread_local std::vector<double> scratch;
+      if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
+      const int upper = static_cast<int>(std::lower_bound(pi + po[i], pi + po[i + 1], i) - pi);
+      dm::sandwich_scatter(i, 0, 1, so, si, sv, po, pi, x, scratch.data(), dm::NoSync{});
+      dm::sandwich_gather_range(upper, po[i + 1], 0, 1, so, si, sv, pi, scratch.data(), out);
+      dm::sandwich_clear(i, 0, 1, so, si, po, pi, scratch.data(), dm::NoSync{});
+    });
+    parallel_for(0, m, [&](std::int64_t row) {
+      const int i = static_cast<int>(row);
+      for (int p = po[i]; p < po[i + 1] && pi[p] < i; ++p) out[p] = out[mirror_[p]];
+    });
+  }
+
  private:
   const SparseMatrixD& s_;
   const SparseMatrixD& pattern_;
+  std::vector<int> mirror_;
 };
 
 class CpuMatVec final : public MatVecOperator {

@@ -144,12 +144,16 @@ RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const Rad
   std::vector<std::unique_ptr<SandwichOperator>> product(nb);
   for (int b = 0; b < nb; ++b) product[b] = backend.masked_sandwich(s[b], omega);
 
+  auto apply = [&](SandwichOperator& op, const PatternValues& x, PatternValues& out) {
+    if (o.symmetric_products) op.apply_symmetric(x.data(), out.data());
+    else op.apply(x.data(), out.data());
+  };
   auto losses_at = [&](const PatternValues& x) {
     // H_b = ‖Â‖² − ⟨Â, S_b Â S_b⟩ (Eq. 18); Â vanishes outside Ω, so the inner product
     // needs S_b Â S_b only on Ω: the masked product is exact here.
     VectorD h(nb);
     for (int b = 0; b < nb; ++b) {
-      product[b]->apply(x.data(), sandwich[b].data());
+      apply(*product[b], x, sandwich[b]);
       h(b) = x.squaredNorm() - x.dot(sandwich[b]);
     }
     return h;
@@ -167,7 +171,7 @@ RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const Rad
       for (int b = 0; b < nb; ++b) {
         if (beta(b) == 0) continue;
         // The first inner step reuses the products computed for the losses at this Â.
-        if (inner > 0) product[b]->apply(a.data(), sandwich[b].data());
+        if (inner > 0) apply(*product[b], a, sandwich[b]);
         next += (beta(b) * keep) * sandwich[b];
       }
       const double change = (next - a).norm() / std::max(next.norm(), 1e-300);

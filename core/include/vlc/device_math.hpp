@@ -111,16 +111,25 @@ VLC_HOST_DEVICE inline void sandwich_scatter(int i, int lane, int width, const i
   }
 }
 
+// Gather for the positions [begin, end) of row i only (the CPU's symmetric variant computes
+// the upper triangle and mirrors it).
 template <class Real>
-VLC_HOST_DEVICE inline void sandwich_gather(int i, int lane, int width, const int* s_outer, const int* s_inner,
-                                            const Real* s_value, const int* p_outer, const int* p_inner,
-                                            const Real* scratch, Real* out) {
-  for (int p = p_outer[i] + lane; p < p_outer[i + 1]; p += width) {
+VLC_HOST_DEVICE inline void sandwich_gather_range(int begin, int end, int lane, int width, const int* s_outer,
+                                                  const int* s_inner, const Real* s_value, const int* p_inner,
+                                                  const Real* scratch, Real* out) {
+  for (int p = begin + lane; p < end; p += width) {
     const int j = p_inner[p];
     Real acc = 0;
     for (int b = s_outer[j]; b < s_outer[j + 1]; ++b) acc += scratch[s_inner[b]] * s_value[b];
     out[p] = acc;
   }
+}
+
+template <class Real>
+VLC_HOST_DEVICE inline void sandwich_gather(int i, int lane, int width, const int* s_outer, const int* s_inner,
+                                            const Real* s_value, const int* p_outer, const int* p_inner,
+                                            const Real* scratch, Real* out) {
+  sandwich_gather_range(p_outer[i], p_outer[i + 1], lane, width, s_outer, s_inner, s_value, p_inner, scratch, out);
 }
 
 template <class Real, class Sync>

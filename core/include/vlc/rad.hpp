@@ -19,6 +19,9 @@ struct RadOptions {
   // masked products read neighbouring rows from cache; Â comes back in the input numbering.
   // Changes only the summation order (results agree to rounding).
   bool reorder = true;
+  // Compute one triangle of each S Â S and mirror it (SandwichOperator::apply_symmetric; Â is
+  // symmetric throughout). Changes only the summation order.
+  bool symmetric_products = true;
 };
 
 struct RadResult {
