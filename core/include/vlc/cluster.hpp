@@ -80,6 +80,22 @@ struct Result {
   bool rad_converged = false;
   VectorD eigenvalues;               // top-k of the normalised affinity (graph methods)
   int components = 0;                // connected components of the final affinity (graph methods)
+  // M×2, row i = image i's point on a 2-D map: the first two non-trivial spectral coordinates
+  // of the final affinity (graph methods; SpectralEmbedding::coordinates). Empty for kmeans and
+  // cmatrix, which have no graph, and when the graph has fewer than two non-trivial directions.
+  // Why these: they are the axes the clustering itself separates images along, so clusters
+  // show as the groups the method saw (a PCA of the image embeddings would show the image
+  // geometry that NTK/RAD corrects). "Non-trivial" skips every eigenvector of eigenvalue 1:
+  // each only says which connected component an image is in (constant on it after scaling),
+  // and on a connected graph the one such vector is constant, i.e. no axis at all. D^{-1/2}v
+  // (random-walk scaling) is what makes those directions constant and keeps high-degree hubs
+  // from being pulled toward the origin. When the clustering's own Lanczos run has fewer than
+  // two non-trivial vectors (K − components < 2, e.g. K = 2 on a connected graph), one more
+  // deflated run computes exactly two, rather than widening the first run: the labels stay
+  // bit-identical to a clustering without the map, and the cost is one small Lanczos run (the
+  // spectral stage is < 1% of the time). On a disconnected graph these eigenvectors each live
+  // on one component, so images of other components sit at 0 on that axis.
+  RowMatrixD embedding2d;
   std::vector<int> cmatrix_nouns;    // cmatrix: vocabulary indices of the candidate set U
   std::vector<ClusterName> names;    // one per cluster when Options::name_clusters
   KEstimate k_estimate;              // Options::k = 0: the chosen K, its rule and both curves

@@ -14,6 +14,7 @@ struct SpectralOptions {
   double tol = 1e-8;     // Lanczos tolerance (Spectra scales it by each eigenvalue)
   int max_iter = 3000;   // Lanczos restarts
   const Backend* backend = nullptr;  // runs the Lanczos mat-vec (backend.hpp); null = CPU
+  int coordinates = 0;   // also compute SpectralEmbedding::coordinates with this many columns
 };
 
 struct SpectralEmbedding {
@@ -21,6 +22,13 @@ struct SpectralEmbedding {
   RowMatrixD vectors;    // M×k matching eigenvectors (columns)
   int iterations = 0;
   int components = 0;    // connected components of the affinity (each gives an eigenvalue 1)
+  // Only when asked for (`coordinates` = n > 0): M×n spectral coordinates for a map. Column c is
+  // x = D^{-1/2} v for the (c+1)-th largest eigenvector v orthogonal to every component vector
+  // (the "non-trivial" ones), scaled so that Σ d_i x_i² = 1, its largest-magnitude entry
+  // positive; coordinate_values are their eigenvalues. Empty when fewer than n such directions
+  // exist (M − components < n) or their extra Lanczos run did not converge.
+  RowMatrixD coordinates;
+  VectorD coordinate_values;
 };
 
 // The affinity prepared for §4: diagonal and negatives set to zero.
@@ -31,8 +39,12 @@ SparseMatrixD clean_affinity(const SparseMatrixD& a);
 // are formed directly and Lanczos runs on the deflated rest, since it cannot resolve repeated
 // eigenvalues. Throws vlc::Error when Lanczos does not converge, saying which k and tolerance failed.
 // `backend` runs the operator's sparse mat-vec (null = CPU).
+// coordinates = n > 0 also fills SpectralEmbedding::coordinates. Its non-trivial eigenvectors
+// are the ones the top-k computation already found when k − components ≥ n; otherwise one more
+// deflated Lanczos run computes exactly n, so the top-k pairs (and the labels) are those of
+// coordinates = 0, bit for bit.
 SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000,
-                                     const Backend* backend = nullptr);
+                                     const Backend* backend = nullptr, int coordinates = 0);
 
 // Row-normalised embedding → k-means → labels 0..k−1.
 // When the graph has more components than k, the k largest components become the clusters
