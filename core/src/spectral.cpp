@@ -164,43 +164,76 @@ SpectralEmbedding top_eigenpairs(const SparseMatrixD& a, const VectorD& scale, c
   return e;
 }
 
-// SpectralEmbedding::coordinates (spectral.hpp): the top n non-trivial eigenvectors, taken from
-// the clustering's own embedding when it has them, else from one more deflated Lanczos run (or
-// the dense solver on a small M); then D^{-1/2} v with a fixed sign.
+// The sign an eigensolver returns is arbitrary; fix it: the largest-magnitude entry positive,
+// ties (equal up to round-off, as on a component's constant part) going to the first such entry.
+void fix_sign(VectorD& x) {
+  const double largest = x.cwiseAbs().maxCoeff();
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (std::abs(x(i)) >= (1 - 1e-9) * largest) {
+      if (x(i) < 0) x = -x;
+      return;
+    }
+}
+
+// SpectralEmbedding::coordinates (spectral.hpp): n unit eigenvectors orthogonal to the constant
+// direction w = D^{1/2}1/‖·‖, by decreasing eigenvalue, then x = D^{-1/2}v with a fixed sign.
+// First the eigenvalue-1 directions that tell components apart, min(components − 1, n) of them:
+// the largest components' vectors, Gram–Schmidt against w and each other (eigenvalue 1 is
+// repeated there, so this fixes a basis the eigenproblem leaves open). Then the top eigenvectors
+// orthogonal to every component vector: from the clustering's own embedding when it has enough,
+// else one more deflated Lanczos run for exactly the missing ones (or the dense solver on a
+// small M).
 void add_coordinates(SpectralEmbedding& e, const SparseMatrixD& a, const VectorD& scale, const ComponentVectors& known,
                      int n, double tol, int max_iter, const Backend* backend) {
   const int m = static_cast<int>(a.rows());
   const int count = known.comps->count;
-  if (m - count < n) return;  // fewer than n directions orthogonal to the component vectors
-  RowMatrixD v;
-  if (e.values.size() - count >= n) {
-    v = e.vectors.middleCols(count, n);
-    e.coordinate_values = e.values.segment(count, n);
-  } else if (lanczos_ncv(n) > m) {
-    const SpectralEmbedding dense = dense_eigenpairs(a, scale);
-    v = dense.vectors.middleCols(count, n);
-    e.coordinate_values = dense.values.segment(count, n);
-  } else {
-    const Deflated top = deflated_lanczos(a, scale, known, n, tol, max_iter, backend);
-    if (!top.converged) return;  // the map is optional: never fail a clustering for it
-    v = top.top.vectors;
-    e.coordinate_values = top.top.values;
+  const int contrasts = std::min(count - 1, n);
+  const int deflated = n - contrasts;
+  if (deflated > m - count) return;  // not enough directions orthogonal to the components
+  RowMatrixD v(m, n);
+  VectorD values(n);
+  VectorD w = scale.cwiseInverse();
+  w.normalize();
+  for (int j = 0; j < contrasts; ++j) {
+    VectorD y = VectorD::Zero(m);
+    for (Eigen::Index i = 0; i < m; ++i)
+      if (known.comps->of[i] == j) y(i) = known.entry(i);
+    y -= y.dot(w) * w;
+    for (int p = 0; p < j; ++p) y -= y.dot(v.col(p)) * v.col(p);
+    v.col(j) = y.normalized();
+    values(j) = 1;
   }
-  VectorD column(m), dots;
+  if (deflated > 0) {
+    RowMatrixD top;
+    if (e.values.size() - count >= deflated) {
+      top = e.vectors.middleCols(count, deflated);
+      values.tail(deflated) = e.values.segment(count, deflated);
+    } else if (lanczos_ncv(deflated) > m) {
+      const SpectralEmbedding dense = dense_eigenpairs(a, scale);
+      top = dense.vectors.middleCols(count, deflated);
+      values.tail(deflated) = dense.values.segment(count, deflated);
+    } else {
+      const Deflated run = deflated_lanczos(a, scale, known, deflated, tol, max_iter, backend);
+      if (!run.converged) return;  // the map is optional: never fail a clustering for it
+      top = run.top.vectors;
+      values.tail(deflated) = run.top.values;
+    }
+    VectorD column(m), dots;
+    for (int j = 0; j < deflated; ++j) {
+      // Exactly orthogonal to the component vectors (Lanczos leaves round-off there; the dense
+      // solver's basis of eigenvalue 1 is only orthogonal to working precision).
+      column = top.col(j);
+      project_out_components(known, column.data(), column.data(), dots);
+      v.col(contrasts + j) = column.normalized();
+    }
+  }
   e.coordinates.resize(m, n);
   for (int c = 0; c < n; ++c) {
-    // Exactly orthogonal to the component vectors (Lanczos leaves round-off there; the dense
-    // solver's basis of eigenvalue 1 is only orthogonal to working precision).
-    column = v.col(c);
-    project_out_components(known, column.data(), column.data(), dots);
-    const double norm = column.norm();
-    if (norm > 0) column /= norm;
-    column = column.cwiseProduct(scale);  // random walk: x = D^{-1/2} v, so Σ d_i x_i² = 1
-    Eigen::Index largest = 0;
-    column.cwiseAbs().maxCoeff(&largest);
-    if (column(largest) < 0) column = -column;  // the sign Lanczos returns is arbitrary
-    e.coordinates.col(c) = column;
+    VectorD x = v.col(c).cwiseProduct(scale);  // random walk: x = D^{-1/2} v, so Σ d_i x_i² = 1
+    fix_sign(x);
+    e.coordinates.col(c) = x;
   }
+  e.coordinate_values = values;
 }
 
 }  // namespace

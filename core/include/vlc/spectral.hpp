@@ -22,11 +22,14 @@ struct SpectralEmbedding {
   RowMatrixD vectors;    // M×k matching eigenvectors (columns)
   int iterations = 0;
   int components = 0;    // connected components of the affinity (each gives an eigenvalue 1)
-  // Only when asked for (`coordinates` = n > 0): M×n spectral coordinates for a map. Column c is
-  // x = D^{-1/2} v for the (c+1)-th largest eigenvector v orthogonal to every component vector
-  // (the "non-trivial" ones), scaled so that Σ d_i x_i² = 1, its largest-magnitude entry
-  // positive; coordinate_values are their eigenvalues. Empty when fewer than n such directions
-  // exist (M − components < n) or their extra Lanczos run did not converge.
+  // Only when asked for (`coordinates` = n > 0): M×n spectral coordinates for a map, the
+  // eigenvectors v of the normalised affinity after the trivial one, by decreasing eigenvalue,
+  // as x = D^{-1/2} v (so Σ d_i x_i² = 1), the largest-magnitude entry positive. "Trivial" is
+  // the constant direction D^{1/2}1 only: on a disconnected graph the next eigenvalue-1
+  // directions tell the components apart (the largest components first, Gram–Schmidt, as the
+  // eigenvalue is repeated), then come the top eigenvectors orthogonal to every component.
+  // coordinate_values are their eigenvalues. Empty when the graph has too few directions
+  // (M − components < n − (components − 1)) or the extra Lanczos run did not converge.
   RowMatrixD coordinates;
   VectorD coordinate_values;
 };
@@ -39,10 +42,10 @@ SparseMatrixD clean_affinity(const SparseMatrixD& a);
 // are formed directly and Lanczos runs on the deflated rest, since it cannot resolve repeated
 // eigenvalues. Throws vlc::Error when Lanczos does not converge, saying which k and tolerance failed.
 // `backend` runs the operator's sparse mat-vec (null = CPU).
-// coordinates = n > 0 also fills SpectralEmbedding::coordinates. Its non-trivial eigenvectors
-// are the ones the top-k computation already found when k − components ≥ n; otherwise one more
-// deflated Lanczos run computes exactly n, so the top-k pairs (and the labels) are those of
-// coordinates = 0, bit for bit.
+// coordinates = n > 0 also fills SpectralEmbedding::coordinates. The eigenvectors below
+// eigenvalue 1 it needs are the top-k computation's own when it has them; otherwise one more
+// deflated Lanczos run computes just the missing ones, so the top-k pairs (and the labels) are
+// those of coordinates = 0, bit for bit.
 SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000,
                                      const Backend* backend = nullptr, int coordinates = 0);
 
