@@ -20,15 +20,22 @@ namespace {
 constexpr double kVectorTol = 1e-5;
 constexpr double kValueTol = 1e-8;
 
-vlc::SyntheticData synthetic(int m, int k, std::uint64_t seed) {
+vlc::SyntheticData synthetic(int m, int k, std::uint64_t seed, int vocab = 40, int templates = 1) {
   vlc::SyntheticOptions so;
   so.m = m;
   so.k = k;
   so.d = 32;
-  so.vocab = 40;
-  so.templates = 1;
+  so.vocab = vocab;
+  so.templates = templates;
   so.seed = seed;
   return vlc::make_synthetic(so);
+}
+
+// The NTK graph of the first template, q = 10: on this data it falls into many components.
+vlc::SparseMatrixD ntk_first_template(const vlc::SyntheticData& data) {
+  vlc::NtkOptions o;
+  o.q = 10;
+  return vlc::ntk_affinity(data.images, data.templates[0], o);
 }
 
 // Degrees as §4 uses them: row sums of the cleaned affinity, an isolated node counting 1.
@@ -181,10 +188,7 @@ TEST_CASE("spectral coordinates of two components: their contrast, then the top 
 }
 
 TEST_CASE("spectral coordinates of many components: the two largest components' contrasts", "[coordinates]") {
-  const auto data = synthetic(300, 6, 5);
-  vlc::NtkOptions o;
-  o.q = 10;
-  const vlc::SparseMatrixD a = vlc::ntk_affinity(data.images, data.templates[0], o);
+  const vlc::SparseMatrixD a = ntk_first_template(synthetic(300, 6, 5));
   const int count = vlc::connected_components(vlc::clean_affinity(a)).count;
   INFO("components " << count);
   REQUIRE(count >= 3);
@@ -211,9 +215,7 @@ TEST_CASE("spectral coordinates of a small graph come from the dense solver", "[
 
 TEST_CASE("asking for coordinates changes neither the eigenpairs nor the labels", "[coordinates]") {
   const auto data = synthetic(300, 6, 7);
-  vlc::NtkOptions o;
-  o.q = 10;
-  const vlc::SparseMatrixD ntk = vlc::ntk_affinity(data.images, data.templates[0], o);
+  const vlc::SparseMatrixD ntk = ntk_first_template(data);
   const vlc::SparseMatrixD cosine = vlc::cosine_affinity(data.images, 15);
   for (const vlc::SparseMatrixD* a : {&ntk, &cosine})
     for (int k : {2, 3, 6}) {
@@ -233,13 +235,8 @@ TEST_CASE("asking for coordinates changes neither the eigenpairs nor the labels"
 }
 
 TEST_CASE("Result::embedding2d: M×2 for graph methods, empty without a graph, clusters apart", "[coordinates]") {
-  vlc::SyntheticOptions so;
-  so.m = 240;
-  so.k = 4;
-  so.d = 32;
-  so.vocab = 60;
-  so.seed = 2;
-  const auto data = vlc::make_synthetic(so);
+  const int m = 240;
+  const auto data = synthetic(m, 4, 2, 60, 7);
   for (auto method : {vlc::Method::NtkRad, vlc::Method::NtkMean, vlc::Method::NtkPe, vlc::Method::NtkSingle,
                       vlc::Method::Rbf, vlc::Method::Cosine, vlc::Method::KMeans, vlc::Method::CMatrix}) {
     vlc::Options o;
@@ -253,7 +250,7 @@ TEST_CASE("Result::embedding2d: M×2 for graph methods, empty without a graph, c
       REQUIRE(r.embedding2d.size() == 0);
       continue;
     }
-    REQUIRE(r.embedding2d.rows() == so.m);
+    REQUIRE(r.embedding2d.rows() == m);
     REQUIRE(r.embedding2d.cols() == 2);
     REQUIRE(r.embedding2d.allFinite());
     for (int c = 0; c < 2; ++c) REQUIRE(r.embedding2d.col(c).maxCoeff() - r.embedding2d.col(c).minCoeff() > 1e-6);
