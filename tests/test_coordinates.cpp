@@ -263,3 +263,24 @@ TEST_CASE("Result::embedding2d: M×2 for graph methods, empty without a graph, c
     CHECK(best >= 0.95);
   }
 }
+
+TEST_CASE("Result::embedding2d of the smallest sets: none for M = 2 (one axis), M×2 from M = 3", "[coordinates]") {
+  const auto data = synthetic(30, 3, 4);
+  for (int m : {2, 3, 4}) {
+    vlc::Options o;
+    o.k = 2;
+    o.q = 1;
+    o.method = vlc::Method::Cosine;
+    o.name_clusters = false;
+    const vlc::Result r = vlc::cluster(data.images.topRows(m), data.templates, o);
+    INFO("M = " << m << ", components " << r.components);
+    REQUIRE(r.labels.size() == static_cast<std::size_t>(m));
+    if (m == 2) {
+      REQUIRE(r.embedding2d.size() == 0);
+    } else {
+      REQUIRE(r.embedding2d.rows() == m);
+      REQUIRE(r.embedding2d.cols() == 2);
+      REQUIRE(r.embedding2d.allFinite());
+    }
+  }
+}

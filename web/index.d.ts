@@ -306,7 +306,7 @@ export interface ClusterEmbeddingsResult {
    * non-trivial spectral coordinates of the final affinity (D^{-1/2}v for the eigenvectors after
    * the constant one), the axes the clustering separates images along. On a graph of 3 or more
    * connected components these are the directions telling components apart, so each component
-   * is one point. Graph methods only; length 0 for 'kmeans' and 'cmatrix'.
+   * is one point. Graph methods only; length 0 for 'kmeans' and 'cmatrix' (and for M = 2).
    */
   embedding2d: Float64Array;
   radOuterIterations: number;

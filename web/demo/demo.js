@@ -539,7 +539,7 @@ function computeMap(r) {
     const xy = pca2d(data, rows.length, dim);
     rows.forEach((fi, j) => S.coords.set(fi, [xy[2 * j], xy[2 * j + 1]]));
     S.mapSource = 'Axes: the first two principal components of the CLIP image embeddings, computed here '
-      + `(fallback: the method ${r.method ?? ''} builds no graph, so it has no spectral coordinates).`;
+      + '(fallback: this clustering has no spectral coordinates — its method builds no graph, or there are only 2 photos).';
   }
   $('#map-note').textContent = S.mapSource;
 }

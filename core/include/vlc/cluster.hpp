@@ -82,7 +82,7 @@ struct Result {
   int components = 0;                // connected components of the final affinity (graph methods)
   // M×2, row i = image i's point on a 2-D map: the first two non-trivial spectral coordinates
   // of the final affinity (graph methods; SpectralEmbedding::coordinates). Empty for kmeans and
-  // cmatrix, which have no graph.
+  // cmatrix, which have no graph, and for M = 2 (a single axis).
   // Why these: they are the axes the clustering itself separates images along, so the map shows
   // the groups the method saw (a PCA of the image embeddings shows the image geometry that
   // NTK/RAD corrects). Random-walk scaling D^{-1/2}v makes the trivial eigenvector constant, so
