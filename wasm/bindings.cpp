@@ -214,6 +214,8 @@ val cluster_impl(const val& images, const val& templates, const val& shape, cons
   out.set("cmatrixNouns", int32_array(r.cmatrix_nouns));
   out.set("eigenvalues", float64_array(r.eigenvalues));
   out.set("components", r.components);
+  // Row-major M×2 (RowMatrixD's own layout), length 0 for methods without a graph.
+  out.set("embedding2d", float64_array(r.embedding2d.data(), static_cast<std::size_t>(r.embedding2d.size())));
   out.set("radOuterIterations", r.rad_outer_iterations);
   out.set("radConverged", r.rad_converged);
   val timings = val::array();

@@ -301,6 +301,14 @@ export interface ClusterEmbeddingsResult {
   /** Top-k eigenvalues of the normalised affinity (graph methods). */
   eigenvalues: Float64Array;
   components: number;
+  /**
+   * A 2-D map of the images, flat and row-major M×2 (image i at [2i], [2i+1]): the first two
+   * non-trivial spectral coordinates of the final affinity (D^{-1/2}v for the eigenvectors after
+   * the constant one), the axes the clustering separates images along. On a graph of 3 or more
+   * connected components these are the directions telling components apart, so each component
+   * is one point. Graph methods only; length 0 for 'kmeans' and 'cmatrix' (and for M = 2).
+   */
+  embedding2d: Float64Array;
   radOuterIterations: number;
   radConverged: boolean;
   timings: { stage: string; seconds: number }[];
@@ -451,6 +459,11 @@ export interface ClusterImagesResult {
   kCurve: KCurvePoint[] | null;
   /** The positive nouns P. */
   keptNouns: string[];
+  /**
+   * ClusterEmbeddingsResult.embedding2d per file, flat files.length×2: NaN for files in errors;
+   * length 0 for methods without a graph.
+   */
+  embedding2d: Float64Array;
   beta: number[];
   timings: { stage: string; seconds: number }[];
   /** Text-embedding cache hits (null without IndexedDB). */

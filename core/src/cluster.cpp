@@ -239,10 +239,12 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   so.n_init = o.n_init;
   so.seed = o.seed;
   so.backend = backend.get();
+  so.coordinates = 2;  // Result::embedding2d
   SpectralEmbedding embedding;
   result.labels = spectral_clustering(affinity, so, &embedding, &z);
   result.components = embedding.components;
   result.eigenvalues = embedding.values;
+  result.embedding2d = std::move(embedding.coordinates);
   clock.stop();
   finish();
   return result;

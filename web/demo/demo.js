@@ -1,7 +1,7 @@
 // The vlcluster demo page: photos in (drop / pick), clusters out, edited by hand, exported.
 // Decoding, encoding and clustering run in a module worker (engine.js); this file is the UI.
 import {
-  makeZip, zipLayout, exportObject, toCSV, pca2d, formatDuration, eta, clusterColour, filePath,
+  makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, eta, clusterColour, filePath,
 } from './lib.js';
 
 const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
@@ -531,13 +531,15 @@ function computeMap(r) {
   const rows = r.embeddings?.rows ?? [];
   if (r.embedding2d && r.embedding2d.length >= rows.length * 2) {
     rows.forEach((fi, j) => S.coords.set(fi, [r.embedding2d[2 * j], r.embedding2d[2 * j + 1]]));
-    S.mapSource = 'Axes: the first two non-trivial spectral coordinates from the clustering.';
+    S.mapSource = 'Axes: the first two non-trivial spectral coordinates of the clustering\'s graph.'
+      + (r.components >= 3 ? ` The graph has ${r.components} parts with no edges between them: each part sits on one spot`
+        + `${r.components > 3 ? ' (the parts after the two largest on the same one)' : ''}, its photos fanned out around it.` : '');
   } else if (r.embeddings) {
     const { data, dim } = r.embeddings;
     const xy = pca2d(data, rows.length, dim);
     rows.forEach((fi, j) => S.coords.set(fi, [xy[2 * j], xy[2 * j + 1]]));
     S.mapSource = 'Axes: the first two principal components of the CLIP image embeddings, computed here '
-      + '(fallback: the clustering API does not return its spectral coordinates yet).';
+      + '(fallback: this clustering has no spectral coordinates — its method builds no graph, or there are only 2 photos).';
   }
   $('#map-note').textContent = S.mapSource;
 }
@@ -566,28 +568,33 @@ function drawMap() {
   const pad = 18;
   const sx = (css - 2 * pad) / (x1 - x0 || 1);
   const sy = (css - 2 * pad) / (y1 - y0 || 1);
+  /** @type {Array<{i: number, colour: string}>} */
+  const drawn = [];
+  for (const c of sortedClusters()) for (const i of c.members) if (S.coords.has(i)) drawn.push({ i, colour: c.colour });
+  const at = fanOut(drawn.map(({ i }) => {
+    const p = /** @type {[number, number]} */ (S.coords.get(i));
+    return [pad + (p[0] - x0) * sx, css - pad - (p[1] - y0) * sy];
+  }), 12);
   const legend = $('#legend');
   legend.replaceChildren();
   for (const c of sortedClusters()) {
-    ctx.fillStyle = c.colour;
-    for (const i of c.members) {
-      const p = S.coords.get(i);
-      if (!p) continue;
-      const x = pad + (p[0] - x0) * sx;
-      const y = css - pad - (p[1] - y0) * sy;
-      ctx.beginPath();
-      ctx.arc(x, y, 5, 0, 2 * Math.PI);
-      ctx.fill();
-      ctx.strokeStyle = 'rgba(255,255,255,.9)';
-      ctx.lineWidth = 1.5;
-      ctx.stroke();
-      mapPoints.push({ x, y, i });
-    }
     const li = document.createElement('li');
     li.style.setProperty('--c', c.colour);
     li.textContent = `${c.name} (${c.members.length})`;
     legend.append(li);
   }
+  drawn.forEach(({ i, colour }, j) => {
+    const x = Math.min(css - 6, Math.max(6, at[j][0]));
+    const y = Math.min(css - 6, Math.max(6, at[j][1]));
+    ctx.fillStyle = colour;
+    ctx.beginPath();
+    ctx.arc(x, y, 5, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.strokeStyle = 'rgba(255,255,255,.9)';
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    mapPoints.push({ x, y, i });
+  });
 }
 
 function setupMap() {
@@ -702,7 +709,12 @@ function init() {
     get errors() { return S.errors.map((e) => ({ ...e })); },
     get running() { return S.running; },
     get backend() { return S.backend; },
-    get result() { return S.result && { k: S.result.k, kCurve: S.result.kCurve, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m }; },
+    get result() {
+      return S.result && {
+        k: S.result.k, kCurve: S.result.kCurve, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m,
+        embedding2d: Array.from(S.result.embedding2d ?? []), components: S.result.components,
+      };
+    },
     addFiles,
   };
 }

@@ -22,6 +22,7 @@ import { Encoder } from '../src/encoder.js';
 import {
   clusterEmbeddings, filterNouns, loadVocabulary, loadVlcModule, defaultQ, TEMPLATES, MIN_IMAGE_SIDE, TextEmbeddingCache,
 } from '../src/cluster.js';
+import { autoKmax } from './lib.js';
 
 const ORT_URL = new URL('../../node_modules/onnxruntime-web/dist/ort.min.mjs', import.meta.url).href;
 const WASM_URL = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
@@ -152,13 +153,16 @@ async function cluster(k) {
   const { images, encoder, vocabulary, m } = state;
   const d = encoder.dim;
   progress('cluster', 0, 1, 'choosing candidate nouns');
-  const filtered = await filterNouns(images, vocabulary.embeddings, { dim: d, k, q: defaultQ(m), wasmUrl: WASM_URL });
+  // Automatic K: candidates 2..autoKmax(m) (lib.js: why). The noun filter gets the same kmax, so
+  // that it keeps the nouns clusterEmbeddings() keeps.
+  const kmax = k === 'auto' ? { kmax: autoKmax(m) } : {};
+  const filtered = await filterNouns(images, vocabulary.embeddings, { dim: d, k, ...kmax, q: defaultQ(m), wasmUrl: WASM_URL });
   const kept = Array.from(/** @type {Int32Array} */ (filtered.kept));
   const templates = await templateEmbeddings(kept);
   progress('cluster', 0, 1, `clustering ${m} photos`);
   const t0 = performance.now();
   const r = await clusterEmbeddings(images, templates, {
-    dim: d, numTemplates: TEMPLATES.length, k, wasmUrl: WASM_URL,
+    dim: d, numTemplates: TEMPLATES.length, k, ...kmax, wasmUrl: WASM_URL,
     names: { nouns: vocabulary.embeddings }, words: vocabulary.words,
   });
   progress('cluster', 1, 1, 'done');
@@ -198,8 +202,12 @@ function resultMessage(/** @type {any} */ c) {
     k: r.k,
     kCurve: r.kCurve,
     keptNouns: c.kept.map((/** @type {number} */ i) => state.vocabulary.words[i]),
-    embedding2d: r.embedding2d ?? null, // spectral coordinates, if the API ever returns them
-    embeddings: { data: state.images, dim: state.encoder.dim, rows: indices }, // a copy, for the 2-D map
+    method: r.method,
+    components: r.components,
+    // The 2-D map: the clustering's spectral coordinates (row j = photo indices[j]); empty for
+    // methods without a graph, where the page falls back to a PCA of the embeddings.
+    embedding2d: r.embedding2d,
+    embeddings: { data: state.images, dim: state.encoder.dim, rows: indices }, // a copy, for that fallback
     imagesEncoded: state.imagesEncoded,
     encodeRuns: state.encodeRuns,
     clusterSeconds: c.seconds,

@@ -1,5 +1,5 @@
 // Pure helpers of the demo (no DOM): the ZIP writer, CSV/JSON export rows, the 2-D map fallback,
-// ETA formatting. Runs in the page and under node (web/demo/test/).
+// the automatic-K range, ETA formatting. Runs in the page and under node (web/demo/test/).
 
 // ---------------------------------------------------------------------------------------------
 // ZIP: a minimal writer, by hand. Entries are STORED (method 0, no compression): photos (JPEG,
@@ -272,6 +272,42 @@ export function pca2d(x, m, d) {
     }
   }
   return out;
+}
+
+/**
+ * Spreads points that fall on one spot (closer than 1 px) on a small sunflower around it, the
+ * first one staying in the middle, so that every photo on the map is visible and clickable. The
+ * spectral map puts each part of a graph with no edges between parts on one spot.
+ * @param {Array<[number, number]>} points pixel positions
+ * @param {number} spacing distance between neighbours on the sunflower, in px
+ * @returns {Array<[number, number]>}
+ */
+export function fanOut(points, spacing) {
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  return points.map(([x, y]) => {
+    const key = `${Math.round(x)},${Math.round(y)}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    if (n === 0) return [x, y];
+    const r = spacing * Math.sqrt(n);
+    return [x + r * Math.cos(n * golden), y + r * Math.sin(n * golden)];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Automatic K
+
+/**
+ * The largest K the demo's automatic K tries for m photos: min(50, ⌊m/2⌋), at least 2. The
+ * package's default, min(50, ⌊m/5⌋), assumes five images per cluster on average and leaves a
+ * dozen photos only K = 2; a personal photo set has small groups, two photos each at least.
+ * Equal to the default from m = 250 on.
+ * @param {number} m
+ */
+export function autoKmax(m) {
+  return Math.max(2, Math.min(50, Math.floor(m / 2)));
 }
 
 // ---------------------------------------------------------------------------------------------

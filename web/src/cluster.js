@@ -574,6 +574,9 @@ export async function runPipeline(files, options = {}) {
 
     const labels = new Int32Array(files.length).fill(-1);
     indices.forEach((fileIndex, row) => { labels[fileIndex] = r.labels[row]; });
+    // Map coordinates per file, like labels: NaN for the files in errors; empty without a graph.
+    const embedding2d = new Float64Array(r.embedding2d.length ? 2 * files.length : 0).fill(NaN);
+    if (embedding2d.length) indices.forEach((fileIndex, row) => embedding2d.set(r.embedding2d.subarray(2 * row, 2 * row + 2), 2 * fileIndex));
     const clusters = names.map((/** @type {any} */ n) => {
       const nouns = Array.from(/** @type {Int32Array} */ (n.nouns));
       const shares = Array.from(/** @type {Float64Array} */ (n.shares));
@@ -594,6 +597,7 @@ export async function runPipeline(files, options = {}) {
       k: r.k,
       kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
       keptNouns: kept.map((i) => vocabulary.words[i]),
+      embedding2d,
       beta: Array.from(/** @type {Float64Array} */ (r.beta)),
       timings: r.timings,
       textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,

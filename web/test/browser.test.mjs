@@ -159,6 +159,12 @@ test('clusterImages in headless Chromium: groups, WASM backend after WebGPU, bad
     clusterOf.set(g, c);
   });
   assert.equal(new Set(clusterOf.values()).size, 3, `3 groups, 3 clusters (labels ${JSON.stringify(r.labels)})`);
+  // The 2-D map per file, like labels: a point for every clustered file, NaN for the bad ones.
+  assert.equal(r.embedding2d.length, 2 * out.groups.length);
+  out.groups.forEach((g, i) => {
+    const p = [r.embedding2d[2 * i], r.embedding2d[2 * i + 1]];
+    assert.ok(g < 0 ? p.every(Number.isNaN) : p.every(Number.isFinite), `file ${i}: map point ${p}`);
+  });
   assert.equal(r.k, 3);
   assert.ok(Array.isArray(r.kCurve) && r.kCurve.length === 4, 'automatic K curve over 2..5');
   // Clusters: names from the vocabulary, runners-up, members are file indices.

@@ -204,3 +204,35 @@ test('float16 round trip and the tiny model\'s vocabulary asset', async () => {
   let s = 0; for (let c = 0; c < 64; c++) s += v.embeddings[c] ** 2;
   assert.ok(Math.abs(s - 1) < 1e-6);
 });
+
+test('embedding2d: the spectral map, flat row-major M×2, for graph methods; empty without a graph', async () => {
+  const { images, templates, d, m } = toy();
+  for (const method of ['ntk-rad', 'ntk-mean', 'cosine', 'rbf']) {
+    const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, method });
+    const xy = r.embedding2d;
+    assert.ok(xy instanceof Float64Array, `${method}: a Float64Array`);
+    assert.equal(xy.length, 2 * m, `${method}: M×2`);
+    assert.ok(xy.every(Number.isFinite), `${method}: finite`);
+    for (const c of [0, 1]) {
+      const col = Array.from({ length: m }, (_, i) => xy[2 * i + c]);
+      const big = col.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+      assert.ok(Math.max(...col) - Math.min(...col) > 1e-6, `${method}: coordinate ${c} is not constant`);
+      assert.ok(big > 0, `${method}: coordinate ${c}'s largest-magnitude entry is positive (the core's sign rule)`);
+    }
+    // The map shows the clustering: every image is nearer its own cluster's centre than any other's.
+    const centres = Array.from({ length: r.k }, (_, c) => {
+      const rows = [...r.labels.keys()].filter((i) => r.labels[i] === c);
+      return [0, 1].map((j) => rows.reduce((s, i) => s + xy[2 * i + j], 0) / rows.length);
+    });
+    const nearest = (i) => centres.reduce((best, p, c) => {
+      const dist = (xy[2 * i] - p[0]) ** 2 + (xy[2 * i + 1] - p[1]) ** 2;
+      return dist < best.dist ? { c, dist } : best;
+    }, { c: -1, dist: Infinity }).c;
+    const agree = [...r.labels.keys()].filter((i) => nearest(i) === r.labels[i]).length;
+    assert.ok(agree >= 0.9 * m, `${method}: ${agree}/${m} images nearest their cluster's centre on the map`);
+  }
+  for (const method of ['kmeans', 'cmatrix']) {
+    const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, method });
+    assert.ok(r.embedding2d instanceof Float64Array && r.embedding2d.length === 0, `${method}: no graph, no map`);
+  }
+});

@@ -14,6 +14,7 @@ struct SpectralOptions {
   double tol = 1e-8;     // Lanczos tolerance (Spectra scales it by each eigenvalue)
   int max_iter = 3000;   // Lanczos restarts
   const Backend* backend = nullptr;  // runs the Lanczos mat-vec (backend.hpp); null = CPU
+  int coordinates = 0;   // also compute SpectralEmbedding::coordinates with this many columns
 };
 
 struct SpectralEmbedding {
@@ -21,6 +22,16 @@ struct SpectralEmbedding {
   RowMatrixD vectors;    // M×k matching eigenvectors (columns)
   int iterations = 0;
   int components = 0;    // connected components of the affinity (each gives an eigenvalue 1)
+  // Only when asked for (`coordinates` = n > 0): M×n spectral coordinates for a map, the
+  // eigenvectors v of the normalised affinity after the trivial one, by decreasing eigenvalue,
+  // as x = D^{-1/2} v (so Σ d_i x_i² = 1), the largest-magnitude entry positive. "Trivial" is
+  // the constant direction D^{1/2}1 only: on a disconnected graph the next eigenvalue-1
+  // directions tell the components apart (the largest components first, Gram–Schmidt, as the
+  // eigenvalue is repeated), then come the top eigenvectors orthogonal to every component.
+  // coordinate_values are their eigenvalues. Empty when the graph has too few directions
+  // (M − components < n − (components − 1)) or the extra Lanczos run did not converge.
+  RowMatrixD coordinates;
+  VectorD coordinate_values;
 };
 
 // The affinity prepared for §4: diagonal and negatives set to zero.
@@ -31,8 +42,12 @@ SparseMatrixD clean_affinity(const SparseMatrixD& a);
 // are formed directly and Lanczos runs on the deflated rest, since it cannot resolve repeated
 // eigenvalues. Throws vlc::Error when Lanczos does not converge, saying which k and tolerance failed.
 // `backend` runs the operator's sparse mat-vec (null = CPU).
+// coordinates = n > 0 also fills SpectralEmbedding::coordinates. The eigenvectors below
+// eigenvalue 1 it needs are the top-k computation's own when it has them; otherwise one more
+// deflated Lanczos run computes just the missing ones, so the top-k pairs (and the labels) are
+// those of coordinates = 0, bit for bit.
 SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, double tol = 1e-8, int max_iter = 3000,
-                                     const Backend* backend = nullptr);
+                                     const Backend* backend = nullptr, int coordinates = 0);
 
 // Row-normalised embedding → k-means → labels 0..k−1.
 // When the graph has more components than k, the k largest components become the clusters

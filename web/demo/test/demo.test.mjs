@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startServer } from '../serve.mjs';
-import { crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration } from '../lib.js';
+import { crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, autoKmax, fanOut } from '../lib.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const shots = join(here, '..', 'screenshots');
@@ -90,6 +90,23 @@ test('toCSV: one row per clustered file, RFC 4180 quoting', () => {
   const files = ['p1.jpg', 'with,comma.jpg', 'q"uote.jpg'].map((n) => new File([], n));
   const csv = toCSV([{ id: 4, name: 'beach, "sunny"', members: [2, 0] }, { id: 1, name: 'dog', members: [1] }], files);
   assert.equal(csv, 'file,cluster_id,cluster_name\r\np1.jpg,4,"beach, ""sunny"""\r\n"with,comma.jpg",1,dog\r\n"q""uote.jpg",4,"beach, ""sunny"""\r\n');
+});
+
+test('autoKmax: min(50, ⌊M/2⌋), at least 2; the package default from M = 250 on', () => {
+  assert.deepEqual([2, 3, 4, 5, 12, 15, 99, 100, 101, 250, 10_000].map(autoKmax), [2, 2, 2, 2, 6, 7, 49, 50, 50, 50, 50]);
+  for (const m of [250, 251, 1000]) assert.equal(autoKmax(m), Math.min(50, Math.floor(m / 5)));
+});
+
+test('fanOut: points on one spot spread around it, every one apart; lone points stay', () => {
+  const spot = /** @type {[number, number]} */ ([100, 50]);
+  const pts = [spot, [10, 10], ...Array.from({ length: 11 }, () => /** @type {[number, number]} */ ([100.2, 49.9]))];
+  const out = fanOut(/** @type {Array<[number, number]>} */ (pts), 9);
+  assert.deepEqual(out[0], spot);
+  assert.deepEqual(out[1], [10, 10]);
+  for (let a = 0; a < out.length; a++) {
+    for (let b = a + 1; b < out.length; b++) assert.ok(Math.hypot(out[a][0] - out[b][0], out[a][1] - out[b][1]) > 5, `${a} and ${b} apart`);
+  }
+  assert.ok(out.every(([x, y], j) => j === 1 || Math.hypot(x - 100, y - 50) <= 9 * Math.sqrt(11) + 1), 'near the spot');
 });
 
 test('pca2d: separates two blobs along the first axis; eta/formatDuration', () => {
@@ -340,7 +357,43 @@ test('2-D map: drawn on the canvas, one colour per cluster, axes explained', { s
   });
   assert.ok(colours >= 3, `saturated colours on the map: ${colours}`);
   assert.equal(await page.locator('#legend li').count(), 3);
-  assert.match(await page.textContent('#map-note') ?? '', /principal components|spectral coordinates/);
+  // The clustering's own axes (ntk-rad has a graph), not the PCA fallback.
+  const note = await page.textContent('#map-note') ?? '';
+  assert.match(note, /first two non-trivial spectral coordinates/);
+  assert.doesNotMatch(note, /principal components/);
+  const map = await page.evaluate(() => {
+    const r = /** @type {any} */ (window).vlcDemo.result;
+    return { length: r.embedding2d.length, m: r.m, finite: Array.from(r.embedding2d).every(Number.isFinite) };
+  });
+  assert.equal(map.length, 2 * map.m, 'embedding2d: M×2 from the clustering');
+  assert.ok(map.finite);
+  // Photos on one spot are fanned out: 12 separate points (at least 5 px apart), not 3 stacks.
+  const centres = await page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('#map'));
+    const d = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d')).getImageData(0, 0, c.width, c.height);
+    // Connected blobs of saturated pixels, counted by a flood fill.
+    const sat = (/** @type {number} */ p) => Math.max(d.data[4 * p], d.data[4 * p + 1], d.data[4 * p + 2])
+      - Math.min(d.data[4 * p], d.data[4 * p + 1], d.data[4 * p + 2]) > 80;
+    const seen = new Uint8Array(d.width * d.height);
+    let blobs = 0;
+    for (let p = 0; p < seen.length; p++) {
+      if (seen[p] || !sat(p)) continue;
+      blobs++;
+      const stack = [p];
+      seen[p] = 1;
+      while (stack.length) {
+        const q = /** @type {number} */ (stack.pop());
+        const x = q % d.width;
+        for (const n of [q - 1, q + 1, q - d.width, q + d.width]) {
+          if (n < 0 || n >= seen.length || seen[n] || Math.abs((n % d.width) - x) > 1 || !sat(n)) continue;
+          seen[n] = 1;
+          stack.push(n);
+        }
+      }
+    }
+    return blobs;
+  });
+  assert.equal(centres, 12, 'one dot per photo on the map');
 });
 
 test('enlarge a photo and move it with the select menu', { skip: skipCore }, async () => {
@@ -475,8 +528,8 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
     groupsIntact(clusters);
     if (k === '3') assert.equal(clusters.length, 3);
     else {
-      // The API's automatic K; for 12 photos its candidate range is what kCurve lists.
-      assert.ok(r.kCurve.length >= 1, 'auto K reports its curve');
+      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋): candidates 2..6 for 12 photos.
+      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), [2, 3, 4, 5, 6]);
       assert.ok(r.kCurve.some((/** @type {any} */ p) => p.k === r.k));
       assert.equal(clusters.length, r.k);
     }
