@@ -88,7 +88,9 @@ def main():
     ap.add_argument("--sizes", help="vlcluster sizes, comma separated (default 10000,20000,50000,100000)")
     ap.add_argument("--sklearn-sizes", help="scikit-learn sizes (default 10000,20000)")
     ap.add_argument("--k", type=int, help="clusters K (default 100; --quick: 10)")
-    ap.add_argument("--bin", help="vlcluster binary (default build/native/native/vlcluster, built if missing)")
+    ap.add_argument("--bin", help="vlcluster binary (default: build/bench/native/vlcluster, built first)")
+    ap.add_argument("--march", default="native", help="-march= of the benchmark's build (default native)")
+    ap.add_argument("--no-kernels", action="store_true", help="skip the in-process kernel table (vlc_bench_kernels)")
     ap.add_argument("--data", help="dataset cache folder (default build/bench-data)")
     ap.add_argument("--out", help="markdown table (default bench/results.md; --quick: build/bench-quick.md)")
     ap.add_argument("--threads", type=int, default=0, help="vlcluster --threads (default: all cores)")
@@ -112,13 +114,16 @@ def main():
         sk_sizes = []
     out_md = args.out or os.path.join(root, "build/bench-quick.md" if args.quick else "bench/results.md")
     data_dir = args.data or os.path.join(root, "build/bench-data")
-    binary = args.bin or os.path.join(root, "build/native/native/vlcluster")
-    if not os.path.exists(binary):
-        log("building", binary)
-        bdir = os.path.dirname(os.path.dirname(binary))
-        subprocess.run(["cmake", "-S", root, "-B", bdir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"], check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["ninja", "-C", bdir, "vlcluster"], check=True, stdout=subprocess.DEVNULL)
+    # The benchmark's own build: the CLI and the kernel benchmark for this machine's instruction
+    # set (-DVLC_MARCH=native: AVX2/AVX-512 GEMMs). The default build stays portable.
+    bdir = os.path.join(root, "build/bench")
+    binary = args.bin or os.path.join(bdir, "native/vlcluster")
+    if not args.bin:
+        log("building", binary, "(-DVLC_MARCH=%s)" % args.march)
+        subprocess.run(["cmake", "-S", root, "-B", bdir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                        "-DVLC_BUILD_TESTS=OFF", "-DVLC_USE_CUDA=OFF", "-DVLC_BUILD_BENCH=ON",
+                        "-DVLC_MARCH=" + args.march], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["ninja", "-C", bdir, "vlcluster", "vlc_bench_kernels"], check=True, stdout=subprocess.DEVNULL)
 
     load_before = load()
     started = datetime.datetime.now()
@@ -220,9 +225,10 @@ def main():
         "- machine: %s" % machine(),
         "- load average (1/5/15 min) before: %s, after: %s" % (" ".join(load_before), " ".join(load_after)),
         "- data: `vlcluster synth --d 512 --vocab 20000 --templates 7 --k %d --seed 1`" % k,
-        "- vlcluster: `%s` (threads: %s, OMP_WAIT_POLICY=%s); seconds = wall time of the whole command "
+        "- vlcluster: `%s` (%s; threads: %s, OMP_WAIT_POLICY=%s); seconds = wall time of the whole command "
         "(read, normalise, cluster, name, write), stages from result.json; peak RSS from /usr/bin/time -v"
-        % (os.path.relpath(binary, root), args.threads or "all", os.environ.get("OMP_WAIT_POLICY", "passive")),
+        % (os.path.relpath(binary, root), "given with --bin" if args.bin else "-DVLC_MARCH=" + args.march,
+           args.threads or "all", os.environ.get("OMP_WAIT_POLICY", "passive")),
         "- CPU s = user + system time of the whole process (sklearn: of the child, incl. import and loading); "
         "with other jobs on the machine, wall seconds overstate the time on a quiet machine, CPU s/2 is the "
         "ideal 2-core wall time",
@@ -230,7 +236,16 @@ def main():
         "KMeans(n_init=10, random_state=0) on the L2-normalised images, seconds = fit_predict in-process",
         "",
     ]
-    text = "\n".join(header + lines) + "\n"
+    kernels = []
+    kbin = os.path.join(bdir, "vlc_bench_kernels")
+    if not args.no_kernels and not args.bin and os.path.exists(kbin):
+        km = 2000 if args.quick else 20000
+        log("kernel A/B at M=%d ..." % km)
+        kout = subprocess.run([kbin, str(km), str(k)], check=True, capture_output=True, text=True,
+                              env=dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "passive"))).stdout
+        kernels = ["", "## Kernels, each against its reference form in the same process (`%s %d %d`)" % (
+            os.path.relpath(kbin, root), km, k), "", kout.strip()]
+    text = "\n".join(header + lines + kernels) + "\n"
     print(text)
     os.makedirs(os.path.dirname(out_md), exist_ok=True)
     with open(out_md, "w") as f:
