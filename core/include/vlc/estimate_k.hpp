@@ -42,6 +42,10 @@ struct EstimateKOptions {
   KRule rule = KRule::Eigengap;  // see the evidence above
   double epsilon2 = 0.1;   // ε² of seed 004 Sec. F
   bool model_cost = true;  // coding_length's (n_j + d) form; false: ALGORITHM.md's n_j form
+  // Eigengap rule: a candidate K whose NJW partition has a cluster smaller than this fraction
+  // of the mean cluster size M/K is skipped (a weakly attached handful of images, not a
+  // class; see above). 0 = the plain largest gap.
+  double min_cluster_fraction = 0.25;
   // Also compute the curve of the rule not chosen, for plotting. The coding-length curve costs
   // one k-means (n_init restarts) per candidate; the eigengap curve is free.
   bool both_curves = true;
@@ -55,6 +59,9 @@ struct KEstimate {
   std::vector<int> candidates;        // kmin..kmax
   std::vector<double> eigengap;       // λ_k − λ_{k+1} per candidate (empty if not computed)
   std::vector<double> coding_length;  // bits per image per candidate (empty if not computed)
+  // Eigengap rule: the smallest cluster of each candidate's NJW partition, for the candidates
+  // the size check looked at (in decreasing order of gap, up to the chosen one); −1 elsewhere.
+  std::vector<int> smallest_cluster;
   VectorD eigenvalues;                // top kmax+1 eigenvalues, descending (graph rules)
 };
 
