@@ -139,7 +139,8 @@ KEstimate estimate_k(const SparseMatrixD& affinity, const RowMatrixF& images, co
   require(o.min_cluster_fraction >= 0 && o.min_cluster_fraction < 1, "estimate K: min_cluster_fraction = ",
           o.min_cluster_fraction, " must be in [0, 1)");
   const int m = static_cast<int>(images.rows());
-  const auto [kmin, kmax] = k_range(m, o.kmin, o.kmax);
+  const std::pair<int, int> range = k_range(m, o.kmin, o.kmax);  // not a structured binding: the lambda uses kmin
+  const int kmin = range.first, kmax = range.second;
   KEstimate e;
   e.rule = o.rule;
   e.candidates = candidate_list(kmin, kmax);
