@@ -124,6 +124,9 @@ Automatic K (with --k auto):
   --k-rule RULE        eigengap (default: the largest eigengap whose partition has no
                        cluster below a quarter of the mean size) or coding-length; methods
                        without a graph (kmeans, cmatrix) always use coding-length.
+  --k-min-fraction F   eigengap: that quarter, F in [0, 1) (default 0.25; 0 = the plain
+                       largest gap). Lower it when some true clusters are much smaller than
+                       the average (long-tailed data).
 
 Method and parameters:
   --method NAME        ntk-rad (default: NTK per template + RAD), ntk-mean (NTK per template,
@@ -483,7 +486,7 @@ int run_cluster(int argc, char** argv) {
   Args args = parse_args(argc, argv, 2,
                          {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
                           "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template", "--kmin", "--kmax",
-                          "--k-rule", "--device", "--generic-levels"},
+                          "--k-rule", "--k-min-fraction", "--device", "--generic-levels"},
                          {"--nouns"}, {"--quiet"}, "cluster");
   const bool quiet = args.flag("--quiet");
   const auto t_start = Clock::now();
@@ -506,6 +509,10 @@ int run_cluster(int argc, char** argv) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
     if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, 1 << 30));
     if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, 1 << 30));
+    if (args.has("--k-min-fraction")) {
+      opt.k_min_cluster_fraction = parse_double("--k-min-fraction", args.get("--k-min-fraction"), 0, true);
+      if (opt.k_min_cluster_fraction >= 1) usage_fail("--k-min-fraction: must be below 1 (got ", args.get("--k-min-fraction"), ")");
+    }
     if (args.has("--k-rule")) {
       try {
         opt.k_rule = vlc::parse_k_rule(args.get("--k-rule"));
@@ -515,7 +522,7 @@ int run_cluster(int argc, char** argv) {
     }
   } else {
     opt.k = static_cast<int>(parse_int("--k", k_text, 2, 1 << 30));
-    for (const char* o : {"--kmin", "--kmax", "--k-rule"})
+    for (const char* o : {"--kmin", "--kmax", "--k-rule", "--k-min-fraction"})
       if (args.has(o)) usage_fail(o, ": only applies with --k auto");
   }
   if (args.has("--method")) {
@@ -761,6 +768,7 @@ int run_cluster(int argc, char** argv) {
     w.key("options").begin_object();
     if (k_auto) w.field("k", "auto"); else w.field("k", opt.k);
     w.field("kmin", opt.kmin).field("kmax", opt.kmax).field("k_rule", vlc::k_rule_name(opt.k_rule));
+    w.field("k_min_fraction", opt.k_min_cluster_fraction);
     w.field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
     w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
     w.field("threads", vlc::max_threads()).field("template", opt.template_index);

@@ -158,6 +158,7 @@ vlc::Options parse_options(const val& js, int m) {
   o.kmin = integer(js, "kmin", o.kmin);
   o.kmax = integer(js, "kmax", o.kmax);
   if (has(js, "kRule")) o.k_rule = vlc::parse_k_rule(text(js, "kRule", ""));
+  o.k_min_cluster_fraction = number(js, "kMinClusterFraction", o.k_min_cluster_fraction);
   o.method = vlc::parse_method(text(js, "method", "ntk-rad"));
   o.q = integer(js, "q", o.q);
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).

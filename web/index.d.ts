@@ -206,6 +206,11 @@ export interface CoreOptions {
    * partition has no cluster below a quarter of the mean cluster size; core/include/vlc/estimate_k.hpp).
    */
   kRule?: 'coding-length' | 'eigengap';
+  /**
+   * Eigengap rule: skip a K whose partition has a cluster smaller than this fraction of the mean
+   * cluster size M/K (default 0.25; 0 = the plain largest gap; lower it for long-tailed data).
+   */
+  kMinClusterFraction?: number;
   /** Default 'ntk-rad' (the paper's method). */
   method?: ClusterMethod;
   /** Neighbours (default: the core's 30, lowered to ⌊(M−1)/3⌋ for small M; see defaultQ). */

@@ -299,6 +299,20 @@ def main():
               and ke.get("candidates") and max(d_["labels"]) < d_["k"])
         detail = "; ".join(errs[:3]) + f" k={d_.get('k')} k_estimate={ke}"
     check(ok, "--k auto --kmax 8: runs, K in 2..8 recorded in k_estimate, schema-valid", detail)
+    if ok:
+        check(len(ke.get("smallest_cluster", [])) == len(ke["candidates"]) and d_["options"]["k_min_fraction"] == 0.25
+              and ke["smallest_cluster"][ke["candidates"].index(d_["k"])] >= 0.25 * 400 / d_["k"],
+              "--k auto: the eigengap's size check is recorded and the chosen K passed it", str(ke))
+    rc, out, err = run(binary, *base[:-2], "--k", "auto", "--kmax", "8", "--k-min-fraction", "0", "--out",
+                       P("result_auto0.json"), "--quiet")
+    ok = rc == 0
+    if ok:
+        with open(P("result_auto0.json")) as f:
+            d_ = json.load(f)
+        ke = d_["k_estimate"]
+        gaps = ke["eigengap"]
+        ok = d_["options"]["k_min_fraction"] == 0 and d_["k"] == ke["candidates"][gaps.index(max(gaps))]
+    check(ok, "--k-min-fraction 0: the plain largest eigengap", err.strip())
 
     # --- WordNet hierarchy filtering: a TSV vocabulary with depths, --generic-levels
     kept_before = (doc or {}).get("kept_nouns", {}).get("indices", [])
@@ -426,6 +440,9 @@ def main():
     bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
     bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "--k auto")
     bad("unknown --k-rule", with_(img, nn, voc, "auto", "--k-rule", "elbow"), 2, "--k-rule", "elbow")
+    bad("--k-min-fraction 1", with_(img, nn, voc, "auto", "--k-min-fraction", "1"), 2, "--k-min-fraction", "below 1")
+    bad("--k-min-fraction without --k auto", with_(img, nn, voc, "4", "--k-min-fraction", "0.1"), 2,
+        "--k-min-fraction", "--k auto")
     bad("--kmax below --kmin", with_(img, nn, voc, "auto", "--kmin", "5", "--kmax", "3"), 2, "--kmax", "at least 5")
     lines_tsv = open(tsv).read().splitlines()
     with open(P("bad_depth.tsv"), "w") as f:

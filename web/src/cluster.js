@@ -127,7 +127,7 @@ function flattenTemplates(templates, d, numTemplates) {
 function coreOptions(/** @type {Record<string, any>} */ o) {
   /** @type {Record<string, any>} */
   const out = {};
-  const keys = ['kmin', 'kmax', 'kRule', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
+  const keys = ['kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
     'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask', 'genericLevels',
     'depths', 'onProgress'];
   for (const key of keys) if (o[key] !== undefined) out[key] = o[key];

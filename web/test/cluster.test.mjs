@@ -181,6 +181,10 @@ test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays
   assert.equal(auto.kEstimate.rule, 'eigengap');
   assert.equal(auto.kEstimate.smallestCluster.length, 5, 'the size check: one entry per candidate');
   assert.ok(Array.from(auto.kEstimate.smallestCluster).some((n) => n > 0), 'it examined the chosen K at least');
+  const plain = await clusterEmbeddings(images, templates, { dim: d, k: 'auto', kmax: 6, kMinClusterFraction: 0 });
+  const gaps = Array.from(plain.kEstimate.eigengap);
+  assert.equal(plain.k, plain.kEstimate.candidates[gaps.indexOf(Math.max(...gaps))], 'kMinClusterFraction 0: the largest gap');
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 'auto', kMinClusterFraction: 1 }), /min_cluster_fraction = 1 must be in \[0, 1\)/);
   assert.equal(defaultQ(m), 9);
 });
 
