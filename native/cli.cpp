@@ -25,6 +25,7 @@
 #include "npy.hpp"
 #include "vlc/cluster.hpp"
 #include "vlc/error.hpp"
+#include "vlc/hierarchy.hpp"
 #include "vlc/metrics.hpp"
 #include "vlc/parallel.hpp"
 #include "vlc/synthetic.hpp"
@@ -98,7 +99,9 @@ Required:
 
 Optional inputs and outputs:
   --vocab words.txt    the L nouns, one per line, in the order of T's rows; lets the result
-                       name the nouns kept. The line count must equal L.
+                       name the nouns kept. The line count must equal L. Or a TSV whose first
+                       line is the header "word<TAB>depth..." (models/vocab/wordnet_nouns.tsv):
+                       the nouns, each with its WordNet depth (for --generic-levels).
   --out result.json    write the full result as JSON (labels, kept nouns, template weights,
                        timings, graph statistics, eigenvalues, metrics, options);
                        schema: native/result.schema.json. "-" writes to stdout.
@@ -106,11 +109,24 @@ Optional inputs and outputs:
                        (header "image,label", one row per image).
   --truth y.npy        true class of each image (int32/int64, shape M): prints ACC, NMI, ARI.
 
+WordNet hierarchy filtering (off by default):
+  --generic-levels N   never keep a noun whose WordNet depth is below N (entity = 0, object = 2,
+                       person = 3, adult = 4, organism = 5, dog = 8): the top N levels are too
+                       generic to separate images. Needs --vocab with a depth column. 5 drops
+                       663 of the 11,857 nouns of wordnet_nouns.tsv; 0 drops none. Applies to
+                       the noun filter of the ntk-* methods and to cmatrix's candidate nouns.
+                       Off by default: no benchmark with real CLIP embeddings here shows that
+                       it helps (the synthetic nouns have no hierarchy).
+
 Automatic K (with --k auto):
   --kmin N             smallest candidate K (default 2).
   --kmax N             largest candidate K (default min(50, M/5)).
-  --k-rule RULE        coding-length (default) or eigengap; methods without a graph
-                       (kmeans, cmatrix) always use coding-length.
+  --k-rule RULE        eigengap (default: the largest eigengap whose partition has no
+                       cluster below a quarter of the mean size) or coding-length; methods
+                       without a graph (kmeans, cmatrix) always use coding-length.
+  --k-min-fraction F   eigengap: that quarter, F in [0, 1) (default 0.25; 0 = the plain
+                       largest gap). Lower it when some true clusters are much smaller than
+                       the average (long-tailed data).
 
 Method and parameters:
   --method NAME        ntk-rad (default: NTK per template + RAD), ntk-mean (NTK per template,
@@ -326,26 +342,84 @@ class Progress {
 // ------------------------------------------------------------------------------------------
 // Input helpers
 
-std::vector<std::string> read_vocab(const std::string& path) {
+// A vocabulary file: one noun per line, or a TSV whose first line is a header naming its
+// columns, "word<TAB>depth<TAB>..." (models/vocab/wordnet_nouns.tsv; what
+// models/build_text_assets.mjs reads): words from the "word" column, WordNet depths from the
+// "depth" column (an empty depth or -1 = not in WordNet).
+struct Vocabulary {
+  std::vector<std::string> words;
+  std::vector<int> depths;  // one per word when the file has a depth column, else empty
+  bool has_depth = false;
+};
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
+    out.push_back(line.substr(start, tab - start));
+  out.push_back(line.substr(start));
+  return out;
+}
+
+int parse_depth(const std::string& path, std::size_t line_number, const std::string& text) {
+  if (text.empty()) return -1;
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE || v < -1 || v > 1000)
+    vlc::fail(path, ": line ", line_number, ": depth \"", text,
+              "\" is not a WordNet depth (an integer ≥ 0, 0 = the root \"entity\"; -1 or empty = unknown)");
+  return static_cast<int>(v);
+}
+
+Vocabulary read_vocab(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) vlc::fail(path, ": cannot open: no such file");
   if (std::filesystem::is_directory(path, ec)) vlc::fail(path, ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) vlc::fail(path, ": cannot open: ", std::strerror(errno));
-  std::vector<std::string> words;
+  std::vector<std::string> lines;
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (words.empty() && line.rfind("\xef\xbb\xbf", 0) == 0) line = line.substr(3);  // UTF-8 BOM
-    words.push_back(line);
+    if (lines.empty() && line.rfind("\xef\xbb\xbf", 0) == 0) line = line.substr(3);  // UTF-8 BOM
+    lines.push_back(line);
   }
   if (in.bad()) vlc::fail(path, ": cannot read: ", std::strerror(errno));
-  while (!words.empty() && words.back().empty()) words.pop_back();
-  for (std::size_t i = 0; i < words.size(); ++i)
-    if (words[i].find_first_not_of(" \t") == std::string::npos)
-      vlc::fail(path, ": line ", i + 1, " is empty (expected one noun per line)");
-  if (words.empty()) vlc::fail(path, ": no words (expected one noun per line)");
-  return words;
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  Vocabulary v;
+  // A header "word<TAB>...": the columns by name; otherwise every line is one noun.
+  std::size_t first = 0, depth_column = 0;
+  if (!lines.empty() && lines[0].rfind("word\t", 0) == 0) {
+    first = 1;
+    const std::vector<std::string> header = split_tabs(lines[0]);
+    for (std::size_t c = 1; c < header.size(); ++c)
+      if (header[c] == "depth") {
+        depth_column = c;
+        v.has_depth = true;
+      }
+  }
+  for (std::size_t i = first; i < lines.size(); ++i) {
+    const std::size_t line_number = i + 1;
+    if (lines[i].find_first_not_of(" \t") == std::string::npos)
+      vlc::fail(path, ": line ", line_number, " is empty (expected one noun per line)");
+    if (first == 0) {
+      v.words.push_back(lines[i]);
+      continue;
+    }
+    const std::vector<std::string> fields = split_tabs(lines[i]);
+    if (fields[0].find_first_not_of(' ') == std::string::npos)
+      vlc::fail(path, ": line ", line_number, " has an empty word (the first tab-separated field)");
+    v.words.push_back(fields[0]);
+    if (v.has_depth) {
+      if (fields.size() <= depth_column)
+        vlc::fail(path, ": line ", line_number, " has no depth: ", fields.size(),
+                  " tab-separated field(s), but the header puts \"depth\" in column ", depth_column + 1);
+      v.depths.push_back(parse_depth(path, line_number, fields[depth_column]));
+    }
+  }
+  if (v.words.empty()) vlc::fail(path, ": no words (expected one noun per line)");
+  return v;
 }
 
 // Every row must be finite and non-zero (it is L2-normalised later).
@@ -412,7 +486,7 @@ int run_cluster(int argc, char** argv) {
   Args args = parse_args(argc, argv, 2,
                          {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
                           "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template", "--kmin", "--kmax",
-                          "--k-rule", "--device"},
+                          "--k-rule", "--k-min-fraction", "--device", "--generic-levels"},
                          {"--nouns"}, {"--quiet"}, "cluster");
   const bool quiet = args.flag("--quiet");
   const auto t_start = Clock::now();
@@ -435,6 +509,10 @@ int run_cluster(int argc, char** argv) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
     if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, 1 << 30));
     if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, 1 << 30));
+    if (args.has("--k-min-fraction")) {
+      opt.k_min_cluster_fraction = parse_double("--k-min-fraction", args.get("--k-min-fraction"), 0, true);
+      if (opt.k_min_cluster_fraction >= 1) usage_fail("--k-min-fraction: must be below 1 (got ", args.get("--k-min-fraction"), ")");
+    }
     if (args.has("--k-rule")) {
       try {
         opt.k_rule = vlc::parse_k_rule(args.get("--k-rule"));
@@ -444,7 +522,7 @@ int run_cluster(int argc, char** argv) {
     }
   } else {
     opt.k = static_cast<int>(parse_int("--k", k_text, 2, 1 << 30));
-    for (const char* o : {"--kmin", "--kmax", "--k-rule"})
+    for (const char* o : {"--kmin", "--kmax", "--k-rule", "--k-min-fraction"})
       if (args.has(o)) usage_fail(o, ": only applies with --k auto");
   }
   if (args.has("--method")) {
@@ -469,6 +547,14 @@ int run_cluster(int argc, char** argv) {
     } catch (const std::exception& e) {
       usage_fail("--device: ", e.what());
     }
+  }
+  // WordNet hierarchy filtering (core/include/vlc/hierarchy.hpp): -1 = off.
+  int generic_levels = -1;
+  if (args.has("--generic-levels")) {
+    generic_levels = static_cast<int>(parse_int("--generic-levels", args.get("--generic-levels"), 0, 1000));
+    if (vocab_path.empty())
+      usage_fail("--generic-levels: needs --vocab with a depth column (a TSV whose first line is \"word<TAB>depth\", "
+                 "like models/vocab/wordnet_nouns.tsv)");
   }
   int threads = 0;
   if (args.has("--threads")) threads = static_cast<int>(parse_int("--threads", args.get("--threads"), 1, 4096));
@@ -505,10 +591,17 @@ int run_cluster(int argc, char** argv) {
   const int n_templates = static_cast<int>(templates.size());
   std::vector<std::string> words;
   if (!vocab_path.empty()) {
-    words = read_vocab(vocab_path);
+    Vocabulary vocabulary = read_vocab(vocab_path);
+    words = std::move(vocabulary.words);
     if (static_cast<Eigen::Index>(words.size()) != vocab_size)
       vlc::fail(vocab_path, ": has ", words.size(), " words but ", noun_paths[0], " has L = ", vocab_size,
                 " nouns per template; the vocabulary needs one word per line for each noun");
+    if (generic_levels >= 0) {
+      if (!vocabulary.has_depth)
+        vlc::fail(vocab_path, ": has no depth column; --generic-levels needs a TSV vocabulary whose first line is "
+                  "\"word<TAB>depth\" (WordNet depths, like models/vocab/wordnet_nouns.tsv)");
+      opt.noun_mask = vlc::hierarchy_mask(vocabulary.depths, generic_levels);
+    }
   }
   vlc::Labels truth;
   if (!truth_path.empty()) {
@@ -640,6 +733,7 @@ int run_cluster(int argc, char** argv) {
       w.array_field("candidates", ke.candidates);
       curve("eigengap", ke.eigengap);
       curve("coding_length", ke.coding_length);
+      w.array_field("smallest_cluster", ke.smallest_cluster);
       w.end_object();
     }
     w.key("names").begin_array();
@@ -674,10 +768,13 @@ int run_cluster(int argc, char** argv) {
     w.key("options").begin_object();
     if (k_auto) w.field("k", "auto"); else w.field("k", opt.k);
     w.field("kmin", opt.kmin).field("kmax", opt.kmax).field("k_rule", vlc::k_rule_name(opt.k_rule));
+    w.field("k_min_fraction", opt.k_min_cluster_fraction);
     w.field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
     w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
     w.field("threads", vlc::max_threads()).field("template", opt.template_index);
     w.field("device", result.device);
+    w.key("generic_levels");
+    if (generic_levels < 0) w.value(nullptr); else w.value(generic_levels);
     w.end_object();
     w.end_object();
     std::string text = w.str() + "\n";
@@ -694,6 +791,9 @@ int run_cluster(int argc, char** argv) {
     std::ostringstream s;
     s << m << " images -> " << result.k << " clusters (" << vlc::method_name(opt.method) << "), "
       << result.kept_nouns.size() << " nouns kept";
+    if (generic_levels >= 0)
+      s << " (" << std::count(opt.noun_mask.begin(), opt.noun_mask.end(), 0) << " generic nouns of depth < "
+        << generic_levels << " excluded)";
     if (!words.empty() && !result.kept_nouns.empty()) {
       s << ":";
       std::size_t shown = std::min<std::size_t>(result.kept_nouns.size(), 10);

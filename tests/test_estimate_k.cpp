@@ -6,23 +6,35 @@
 #include <cmath>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "vlc/cluster.hpp"
 #include "vlc/error.hpp"
 #include "vlc/estimate_k.hpp"
 #include "vlc/metrics.hpp"
+#include "vlc/random.hpp"
 #include "vlc/synthetic.hpp"
 
 namespace {
 
 // Images per class: enough for a stable graph, few enough that the wasm suite stays fast.
-vlc::SyntheticData synthetic_for(int k, std::uint64_t seed, int per_class) {
+// first_generator: the noise levels of the first generator (9433343) instead of today's
+// defaults; its class noun normalise(normalise(mean) + 0.2·noise) is reproduced by
+// noun_sharpness = semantic_shift and noun_noise 0.21 ≈ 0.2·‖mean‖.
+vlc::SyntheticData synthetic_for(int k, std::uint64_t seed, int per_class, bool first_generator = false) {
   vlc::SyntheticOptions s;
   s.k = k;
   s.m = std::max(240, per_class * k);
   s.vocab = std::max(120, 4 * k);
   s.seed = seed;
+  if (first_generator) {
+    s.visual_noise = 0.55;
+    s.semantic_shift = 0.35;
+    s.noun_sharpness = 0.35;
+    s.noun_noise = 0.21;
+  }
   return vlc::make_synthetic(s);
 }
 
@@ -80,13 +92,16 @@ TEST_CASE("candidate range defaults and errors", "[estimate_k]") {
   CHECK_THROWS_AS(vlc::parse_k_rule("gap"), vlc::Error);
 }
 
-// Automatic K through vlc::cluster(k = 0) with the default rule (eigengap), 4 seeds per K,
-// 40 images per class (M ≥ 240; the benchmark's setting); the estimate must be exact in at
-// least 3 of 4 seeds — except K = 6 (M = 240), where the harder visual pairs of the generator
-// (0ea136d) make two seeds choose 7: measured 4/4, 2/4, 3/4, 3/4 for K = 3, 6, 12, 24.
-void check_auto_k(int k, int required) {
+// Automatic K through vlc::cluster(k = 0) with the default rule (eigengap with the minimum
+// cluster size), 6 seeds per K, 40 images per class (M ≥ 240; the benchmark's setting). "Most
+// seeds" (issue 7) is asserted as more than half: at least 4 of 6. Measured with
+// `vlc_tests "[.k-bench]"` (estimate_k.hpp): 8/8 for every K on seeds 1..8; the plain largest
+// gap gets 6/6, 4/6, 5/6, 5/6 on these seeds.
+constexpr int kAutoKSeeds = 6;
+
+void check_auto_k(int k) {
   int hits = 0;
-  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+  for (std::uint64_t seed = 1; seed <= kAutoKSeeds; ++seed) {
     const vlc::SyntheticData data = synthetic_for(k, seed, 40);
     vlc::Options o;
     o.k = 0;
@@ -98,21 +113,65 @@ void check_auto_k(int k, int required) {
     CHECK(r.k_estimate.rule == vlc::KRule::Eigengap);
     CHECK(r.k == r.k_estimate.k);
     CHECK(r.k_estimate.candidates.size() == r.k_estimate.eigengap.size());
+    CHECK(r.k_estimate.candidates.size() == r.k_estimate.smallest_cluster.size());
     CHECK(r.k_estimate.coding_length.empty());
     CHECK(r.eigenvalues.size() == r.k);
     CHECK(static_cast<int>(*std::max_element(r.labels.begin(), r.labels.end())) == r.k - 1);
     hits += r.k == k;
   }
-  INFO("K = " << k << ": " << hits << " of 4 seeds exact");
-  CHECK(hits >= required);
+  INFO("K = " << k << ": " << hits << " of " << kAutoKSeeds << " seeds exact");
+  CHECK(2 * hits > kAutoKSeeds);
+}
+
+// Three blocks of 40 and a clique of 3 hanging off block 0 by weak edges: the largest eigengap
+// is after λ_4 (the clique's own eigenvalue), so the plain rule says 4; the 4-way partition's
+// smallest cluster (3 images) is below a quarter of the mean (123/4), so the rule says 3.
+vlc::SparseMatrixD blocks_with_a_handful(double bridge) {
+  const int block = 40, handful = 3, m = 3 * block + handful;
+  std::vector<Eigen::Triplet<double>> t;
+  auto edge = [&](int i, int j, double w) {
+    t.emplace_back(i, j, w);
+    t.emplace_back(j, i, w);
+  };
+  vlc::Random rng(7);  // weights in [0.5, 1.5): no repeated eigenvalues inside a block
+  for (int b = 0; b < 3; ++b)
+    for (int i = 0; i < block; ++i)
+      for (int j = i + 1; j < block; ++j) edge(b * block + i, b * block + j, 0.5 + rng.uniform());
+  for (int i = 0; i < handful; ++i) {
+    for (int j = i + 1; j < handful; ++j) edge(3 * block + i, 3 * block + j, 1.0);
+    edge(3 * block + i, i, bridge);  // to block 0
+  }
+  vlc::SparseMatrixD a(m, m);
+  a.setFromTriplets(t.begin(), t.end());
+  return a;
 }
 
 }  // namespace
 
-TEST_CASE("automatic K finds K = 3 on the synthetic generator", "[estimate_k]") { check_auto_k(3, 3); }
-TEST_CASE("automatic K finds K = 6 on the synthetic generator", "[estimate_k]") { check_auto_k(6, 2); }
-TEST_CASE("automatic K finds K = 12 on the synthetic generator", "[estimate_k]") { check_auto_k(12, 3); }
-TEST_CASE("automatic K finds K = 24 on the synthetic generator", "[estimate_k]") { check_auto_k(24, 3); }
+TEST_CASE("eigengap skips a K whose partition has a tiny cluster", "[estimate_k]") {
+  const vlc::SparseMatrixD a = blocks_with_a_handful(0.3);
+  const vlc::RowMatrixF images = vlc::RowMatrixF::Identity(a.rows(), a.rows());  // unused by the eigengap
+  vlc::EstimateKOptions o;
+  o.kmax = 10;
+  o.both_curves = false;
+  const vlc::KEstimate e = vlc::estimate_k(a, images, o);
+  REQUIRE(e.candidates.front() == 2);
+  INFO("eigenvalues " << e.eigenvalues.transpose());
+  CHECK(argmax_of(e.candidates, e.eigengap) == 4);  // the plain largest gap: the handful
+  CHECK(e.smallest_cluster[4 - 2] == 3);
+  CHECK(e.smallest_cluster[3 - 2] >= 40);
+  CHECK(e.k == 3);
+  CHECK(e.coding_length.empty());
+  o.min_cluster_fraction = 0;  // the check off: the largest gap
+  CHECK(vlc::estimate_k(a, images, o).k == 4);
+  o.min_cluster_fraction = 1;
+  CHECK_THROWS_AS(vlc::estimate_k(a, images, o), vlc::Error);
+}
+
+TEST_CASE("automatic K finds K = 3 on the synthetic generator", "[estimate_k]") { check_auto_k(3); }
+TEST_CASE("automatic K finds K = 6 on the synthetic generator", "[estimate_k]") { check_auto_k(6); }
+TEST_CASE("automatic K finds K = 12 on the synthetic generator", "[estimate_k]") { check_auto_k(12); }
+TEST_CASE("automatic K finds K = 24 on the synthetic generator", "[estimate_k]") { check_auto_k(24); }
 
 TEST_CASE("automatic K for kmeans and cmatrix uses coding length; both curves on request", "[estimate_k]") {
   vlc::SyntheticOptions s;
@@ -149,28 +208,45 @@ TEST_CASE("automatic K for kmeans and cmatrix uses coding length; both curves on
   CHECK_THROWS_AS(vlc::cluster(data.images, data.templates, o), vlc::Error);
 }
 
-// Evidence for the default rule, not part of the normal run: `vlc_tests "[.k-bench]"`.
+// Evidence for the default rule, not part of the normal run: `vlc_tests "[.k-bench]"`
+// (estimate_k.hpp quotes its output). Two generator settings: today's defaults (0ea136d: noisy
+// images, harder visual pairs) and the first generator's (synthetic_for). For each, three rules on
+// one run: the plain largest eigengap, the default eigengap with the minimum cluster size, and
+// coding length. VLC_K_BENCH_SEEDS sets the seeds per K (default 8).
 TEST_CASE("K rules on the synthetic generator (benchmark)", "[.k-bench]") {
-  for (int k : {3, 6, 12, 24}) {
-    int gap_hits = 0, cl_hits = 0, seeds = 4;
-    for (std::uint64_t seed = 1; seed <= static_cast<std::uint64_t>(seeds); ++seed) {
-      const vlc::SyntheticData data = synthetic_for(k, seed, 40);
-      vlc::Options o;
-      o.k = 0;
-      o.seed = seed;
-      o.name_clusters = false;
-      const vlc::Result r = vlc::cluster(data.images, data.templates, o);
-      const auto& e = r.k_estimate;
-      const int by_gap = argmax_of(e.candidates, e.eigengap);
-      const int by_cl = argmin_of(e.candidates, e.coding_length);
-      gap_hits += by_gap == k;
-      cl_hits += by_cl == k;
-      std::printf("K=%2d seed=%d M=%d eigengap→%2d coding-length→%2d ACC(%d)=%.3f\n", k, static_cast<int>(seed),
-                  static_cast<int>(data.images.rows()), by_gap, by_cl, r.k, vlc::accuracy(data.truth, r.labels));
-      for (const auto& t : r.timings) std::printf("  %s %.2fs", t.stage.c_str(), t.seconds);
-      std::printf("\n");
-      std::fflush(stdout);
+  const char* env = std::getenv("VLC_K_BENCH_SEEDS");
+  const int seeds = env ? std::max(1, std::atoi(env)) : 8;
+  for (int setting = 0; setting < 2; ++setting) {
+    std::printf("generator: %s\n", setting == 0 ? "defaults (0ea136d)" : "first generator's setting (9433343)");
+    for (int k : {3, 6, 12, 24}) {
+      int plain_hits = 0, gap_hits = 0, cl_hits = 0;
+      std::string plain_misses, gap_misses, cl_misses;
+      for (std::uint64_t seed = 1; seed <= static_cast<std::uint64_t>(seeds); ++seed) {
+        const vlc::SyntheticData data = synthetic_for(k, seed, 40, setting == 1);
+        vlc::Options o;
+        o.k = 0;
+        o.seed = seed;
+        o.name_clusters = false;
+        const vlc::Result r = vlc::cluster(data.images, data.templates, o);
+        const auto& e = r.k_estimate;
+        const int plain = argmax_of(e.candidates, e.eigengap);
+        const int by_cl = argmin_of(e.candidates, e.coding_length);
+        auto tally = [k](int chosen, int& hits, std::string& misses) {
+          if (chosen == k) ++hits;
+          else misses += " " + std::to_string(chosen);
+        };
+        tally(plain, plain_hits, plain_misses);
+        tally(r.k, gap_hits, gap_misses);
+        tally(by_cl, cl_hits, cl_misses);
+        std::printf("K=%2d seed=%d M=%d largest gap→%2d eigengap→%2d coding-length→%2d ACC(%d)=%.3f\n", k,
+                    static_cast<int>(seed), static_cast<int>(data.images.rows()), plain, r.k, by_cl, r.k,
+                    vlc::accuracy(data.truth, r.labels));
+        std::fflush(stdout);
+      }
+      std::printf("K=%2d: largest gap %d/%d%s%s, eigengap %d/%d%s%s, coding length %d/%d%s%s\n", k, plain_hits, seeds,
+                  plain_misses.empty() ? "" : " misses:", plain_misses.c_str(), gap_hits, seeds,
+                  gap_misses.empty() ? "" : " misses:", gap_misses.c_str(), cl_hits, seeds,
+                  cl_misses.empty() ? "" : " misses:", cl_misses.c_str());
     }
-    std::printf("K=%2d: eigengap %d/%d, coding length %d/%d\n", k, gap_hits, seeds, cl_hits, seeds);
   }
 }

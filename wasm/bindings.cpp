@@ -28,6 +28,7 @@
 #include "vlc/cluster.hpp"
 #include "vlc/error.hpp"
 #include "vlc/estimate_k.hpp"
+#include "vlc/hierarchy.hpp"
 #include "vlc/naming.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/validate.hpp"
@@ -139,6 +140,7 @@ val k_estimate_to_js(const vlc::KEstimate& e) {
   o.set("candidates", int32_array(e.candidates));
   o.set("eigengap", float64_array(e.eigengap));
   o.set("codingLength", float64_array(e.coding_length));
+  o.set("smallestCluster", int32_array(e.smallest_cluster));
   o.set("eigenvalues", float64_array(e.eigenvalues));
   return o;
 }
@@ -156,6 +158,7 @@ vlc::Options parse_options(const val& js, int m) {
   o.kmin = integer(js, "kmin", o.kmin);
   o.kmax = integer(js, "kmax", o.kmax);
   if (has(js, "kRule")) o.k_rule = vlc::parse_k_rule(text(js, "kRule", ""));
+  o.k_min_cluster_fraction = number(js, "kMinClusterFraction", o.k_min_cluster_fraction);
   o.method = vlc::parse_method(text(js, "method", "ntk-rad"));
   o.q = integer(js, "q", o.q);
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
@@ -183,6 +186,28 @@ vlc::Options parse_options(const val& js, int m) {
     const std::size_t n = length_of(mask, "options.nounMask");
     o.noun_mask.resize(n);
     if (n) val(typed_memory_view(n, o.noun_mask.data())).call<void>("set", mask);
+  }
+  // WordNet hierarchy filtering: never keep a noun of depth < genericLevels (vlc::hierarchy_mask).
+  if (has(js, "genericLevels")) {
+    const int levels = integer(js, "genericLevels", 0);
+    vlc::require(levels >= 0, "option genericLevels = ", levels, " must not be negative");
+    vlc::require(has(js, "depths"), "option genericLevels needs options.depths, the WordNet depth of every vocabulary noun "
+                 "(clusterImages takes them from the vocabulary asset's nouns.json)");
+    std::vector<double> given(length_of(js["depths"], "options.depths"));
+    if (!given.empty()) val(typed_memory_view(given.size(), given.data())).call<void>("set", js["depths"]);
+    std::vector<int> depths(given.size());
+    for (std::size_t l = 0; l < given.size(); ++l) {
+      vlc::require(given[l] == std::floor(given[l]) && given[l] >= -1 && given[l] <= 1000, "options.depths[", l, "] = ",
+                   given[l], " is not a WordNet depth (an integer ≥ 0, or -1 for unknown)");
+      depths[l] = static_cast<int>(given[l]);
+    }
+    std::vector<std::uint8_t> mask = vlc::hierarchy_mask(depths, levels);
+    if (!o.noun_mask.empty()) {
+      vlc::require(o.noun_mask.size() == mask.size(), "options.nounMask has ", o.noun_mask.size(),
+                   " entries but options.depths ", mask.size());
+      for (std::size_t l = 0; l < mask.size(); ++l) mask[l] = mask[l] && o.noun_mask[l];
+    }
+    o.noun_mask = std::move(mask);
   }
   if (has(js, "onProgress")) {
     val fn = js["onProgress"];

@@ -201,8 +201,16 @@ export interface CoreOptions {
   kmin?: number;
   /** Automatic K: largest candidate (default min(50, ⌊M/5⌋)). */
   kmax?: number;
-  /** Automatic K rule for graph methods (default 'coding-length'). */
+  /**
+   * Automatic K rule for graph methods (default 'eigengap': the largest eigengap whose spectral
+   * partition has no cluster below a quarter of the mean cluster size; core/include/vlc/estimate_k.hpp).
+   */
   kRule?: 'coding-length' | 'eigengap';
+  /**
+   * Eigengap rule: skip a K whose partition has a cluster smaller than this fraction of the mean
+   * cluster size M/K (default 0.25; 0 = the plain largest gap; lower it for long-tailed data).
+   */
+  kMinClusterFraction?: number;
   /** Default 'ntk-rad' (the paper's method). */
   method?: ClusterMethod;
   /** Neighbours (default: the core's 30, lowered to ⌊(M−1)/3⌋ for small M; see defaultQ). */
@@ -234,8 +242,18 @@ export interface CoreOptions {
   namingTop?: number;
   /** Naming: runners-up reported after the name (default 3). */
   runnersUp?: number;
-  /** L entries, 0 = never keep this noun (e.g. WordNet hierarchy filtering). */
+  /** L entries, 0 = never keep this noun. */
   nounMask?: Uint8Array;
+  /**
+   * WordNet hierarchy filtering (seed 003; off by default): never keep a noun whose WordNet depth
+   * is below this (entity = 0, object = 2, person = 3, organism = 5, dog = 8); 5 drops 663 of the
+   * 11,857 nouns of models/vocab/wordnet_nouns.tsv. Applies to noun filtering (ntk-* methods) and
+   * cmatrix's candidates. Needs `depths`; clusterImages takes them from the vocabulary asset.
+   * Off by default because no benchmark with real CLIP embeddings here shows that it helps.
+   */
+  genericLevels?: number;
+  /** clusterEmbeddings with genericLevels: the WordNet depth of each of the L nouns (-1 = unknown). */
+  depths?: ArrayLike<number>;
   /** URL of vlc_wasm.mjs (default: web/dist/ of this package). */
   wasmUrl?: string;
 }
@@ -272,6 +290,12 @@ export interface KEstimate {
   candidates: Int32Array;
   eigengap: Float64Array;
   codingLength: Float64Array;
+  /**
+   * Eigengap rule: the smallest cluster of each candidate's spectral partition, for the
+   * candidates its minimum-size check examined (by decreasing gap, up to the chosen K); −1
+   * elsewhere. Empty for coding-length.
+   */
+  smallestCluster: Int32Array;
   eigenvalues: Float64Array;
 }
 
@@ -366,9 +390,13 @@ export interface VocabularySource {
   /** L×d, template-averaged, unit rows. */
   embeddings?: Float32Array;
   dim?: number;
+  /** WordNet depth per word (-1 = unknown), for genericLevels. */
+  depths?: number[];
 }
 export interface Vocabulary {
   words: string[];
+  /** WordNet depth per word (-1 = unknown) when the asset has them (nouns.json "depths"). */
+  depths?: number[];
   dim: number;
   embeddings: Float32Array;
   meta: Record<string, unknown>;

@@ -31,6 +31,7 @@ EstimateKOptions estimate_options(const Options& o, KRule rule) {
   e.kmax = o.kmax;
   e.rule = rule;
   e.both_curves = o.k_both_curves;
+  e.min_cluster_fraction = o.k_min_cluster_fraction;
   e.n_init = o.n_init;
   e.seed = o.seed;
   return e;

@@ -136,20 +136,51 @@ std::vector<double> coding_length_curve(const RowMatrixF& images, const std::vec
 KEstimate estimate_k(const SparseMatrixD& affinity, const RowMatrixF& images, const EstimateKOptions& o) {
   require(affinity.rows() == images.rows(), "estimate K: the affinity has ", affinity.rows(), " rows but there are ",
           images.rows(), " images");
-  const auto [kmin, kmax] = k_range(static_cast<int>(images.rows()), o.kmin, o.kmax);
+  require(o.min_cluster_fraction >= 0 && o.min_cluster_fraction < 1, "estimate K: min_cluster_fraction = ",
+          o.min_cluster_fraction, " must be in [0, 1)");
+  const int m = static_cast<int>(images.rows());
+  const std::pair<int, int> range = k_range(m, o.kmin, o.kmax);  // not a structured binding: the lambda uses kmin
+  const int kmin = range.first, kmax = range.second;
   KEstimate e;
   e.rule = o.rule;
   e.candidates = candidate_list(kmin, kmax);
   // One Lanczos run for the largest K (+1 for the last gap); every candidate reuses it.
   const SpectralEmbedding embedding = spectral_embedding(affinity, kmax + 1);
   e.eigenvalues = embedding.values;
+  // NJW partition per candidate, computed at most once (the coding-length curve and the
+  // eigengap's size check share them).
+  std::vector<Labels> partitions(e.candidates.size());
+  auto partition = [&](int k) -> const Labels& {
+    Labels& labels = partitions[static_cast<std::size_t>(k - kmin)];
+    if (labels.empty()) labels = kmeans_labels(njw_rows(embedding.vectors, k), k, o);
+    return labels;
+  };
   if (o.rule == KRule::Eigengap || o.both_curves)
     for (int k : e.candidates) e.eigengap.push_back(embedding.values(k - 1) - embedding.values(k));
   if (o.rule == KRule::CodingLength || o.both_curves)
-    e.coding_length = coding_length_curve(images, e.candidates,
-                                          [&](int k) { return kmeans_labels(njw_rows(embedding.vectors, k), k, o); },
-                                          o.epsilon2, o.model_cost);
-  e.k = o.rule == KRule::Eigengap ? argmax_k(e.candidates, e.eigengap) : argmin_k(e.candidates, e.coding_length);
+    e.coding_length = coding_length_curve(images, e.candidates, partition, o.epsilon2, o.model_cost);
+  if (o.rule == KRule::CodingLength) {
+    e.k = argmin_k(e.candidates, e.coding_length);
+    return e;
+  }
+  // Eigengap: the candidates by decreasing gap (ties: smaller K first); the first whose
+  // partition has no cluster below min_cluster_fraction · M/k wins.
+  e.smallest_cluster.assign(e.candidates.size(), -1);
+  std::vector<std::size_t> order(e.candidates.size());
+  for (std::size_t t = 0; t < order.size(); ++t) order[t] = t;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return e.eigengap[a] > e.eigengap[b]; });
+  e.k = e.candidates[order[0]];  // no candidate passes (or no check): the largest gap
+  if (o.min_cluster_fraction <= 0) return e;
+  for (std::size_t t : order) {
+    const int k = e.candidates[t];
+    std::vector<int> sizes(static_cast<std::size_t>(k), 0);
+    for (int label : partition(k)) ++sizes[static_cast<std::size_t>(label)];
+    e.smallest_cluster[t] = *std::min_element(sizes.begin(), sizes.end());
+    if (static_cast<double>(e.smallest_cluster[t]) * k >= o.min_cluster_fraction * m) {
+      e.k = k;
+      break;
+    }
+  }
   return e;
 }
 

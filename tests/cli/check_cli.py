@@ -299,6 +299,56 @@ def main():
               and ke.get("candidates") and max(d_["labels"]) < d_["k"])
         detail = "; ".join(errs[:3]) + f" k={d_.get('k')} k_estimate={ke}"
     check(ok, "--k auto --kmax 8: runs, K in 2..8 recorded in k_estimate, schema-valid", detail)
+    if ok:
+        check(len(ke.get("smallest_cluster", [])) == len(ke["candidates"]) and d_["options"]["k_min_fraction"] == 0.25
+              and ke["smallest_cluster"][ke["candidates"].index(d_["k"])] >= 0.25 * 400 / d_["k"],
+              "--k auto: the eigengap's size check is recorded and the chosen K passed it", str(ke))
+    rc, out, err = run(binary, *base[:-2], "--k", "auto", "--kmax", "8", "--k-min-fraction", "0", "--out",
+                       P("result_auto0.json"), "--quiet")
+    ok = rc == 0
+    if ok:
+        with open(P("result_auto0.json")) as f:
+            d_ = json.load(f)
+        ke = d_["k_estimate"]
+        gaps = ke["eigengap"]
+        ok = d_["options"]["k_min_fraction"] == 0 and d_["k"] == ke["candidates"][gaps.index(max(gaps))]
+    check(ok, "--k-min-fraction 0: the plain largest eigengap", err.strip())
+
+    # --- WordNet hierarchy filtering: a TSV vocabulary with depths, --generic-levels
+    kept_before = (doc or {}).get("kept_nouns", {}).get("indices", [])
+    generic = set(kept_before[:1] + kept_before[4:6])  # kept without the filter; made generic here
+    depth_of = {i: ("1" if i == kept_before[0] else "4") if i in generic else ("" if i == 9 else "8")
+                for i in range(len(words))}
+    tsv = P("words_depth.tsv")
+    with open(tsv, "w") as f:
+        f.write("word\tdepth\toffset\n" + "".join(f"{w}\t{depth_of[i]}\t{i:08d}\n" for i, w in enumerate(words)))
+
+    def kept_with(*extra):
+        out_json = P("result_generic.json")
+        rc, out, err = run(binary, *base[:-4], "--vocab", tsv, "--k", "4", "--out", out_json, "--quiet", *extra)
+        if rc != 0:
+            return None, err.strip()
+        with open(out_json) as f:
+            return json.load(f), ""
+
+    d_, err = kept_with()
+    check(d_ is not None and d_["kept_nouns"]["indices"] == kept_before
+          and d_["kept_nouns"]["words"] == [words[i] for i in kept_before] and d_["options"]["generic_levels"] is None,
+          "a TSV vocabulary (word, depth, offset) gives the words and the kept nouns of words.txt", err)
+    d_, err = kept_with("--generic-levels", "5")
+    ok = d_ is not None and len(generic) == 3
+    if ok:
+        kept = d_["kept_nouns"]
+        errs, _ = schema_errors(d_)
+        ok = (not errs and not generic & set(kept["indices"]) and kept["count"] > 0
+              and not {words[i] for i in generic} & set(kept["words"]) and d_["options"]["generic_levels"] == 5
+              and set(kept_before) - generic <= set(kept["indices"]))
+        err = "; ".join(errs[:3]) + f" generic={sorted(generic)} kept={kept['indices']}"
+    check(ok, "--generic-levels 5 drops the nouns of depth < 5 from the kept nouns, keeps the others; schema-valid", err)
+    d_, err = kept_with("--generic-levels", "0")
+    check(d_ is not None and d_["kept_nouns"]["indices"] == kept_before, "--generic-levels 0 drops nothing", err)
+    d_, err = kept_with("--generic-levels", "5", "--method", "cmatrix")
+    check(d_ is not None and not generic & set(d_["cmatrix_nouns"]), "--generic-levels applies to cmatrix's nouns", err)
 
     # --- every method
     for method in ["ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans", "cmatrix"]:
@@ -390,7 +440,25 @@ def main():
     bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
     bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "--k auto")
     bad("unknown --k-rule", with_(img, nn, voc, "auto", "--k-rule", "elbow"), 2, "--k-rule", "elbow")
+    bad("--k-min-fraction 1", with_(img, nn, voc, "auto", "--k-min-fraction", "1"), 2, "--k-min-fraction", "below 1")
+    bad("--k-min-fraction without --k auto", with_(img, nn, voc, "4", "--k-min-fraction", "0.1"), 2,
+        "--k-min-fraction", "--k auto")
     bad("--kmax below --kmin", with_(img, nn, voc, "auto", "--kmin", "5", "--kmax", "3"), 2, "--kmax", "at least 5")
+    lines_tsv = open(tsv).read().splitlines()
+    with open(P("bad_depth.tsv"), "w") as f:
+        f.write("\n".join(lines_tsv[:6] + [words[5] + "\tdeep\t0"] + lines_tsv[7:]) + "\n")
+    with open(P("no_depth_field.tsv"), "w") as f:
+        f.write("\n".join(lines_tsv[:3] + [words[2]] + lines_tsv[4:]) + "\n")
+    bad("--generic-levels with a plain word list", with_(img, nn, voc, "4", "--generic-levels", "5"), 1,
+        "words.txt", "no depth column")
+    bad("--generic-levels, a depth that is not a number", with_(img, nn, P("bad_depth.tsv"), "4", "--generic-levels",
+                                                              "5"), 1, "bad_depth.tsv", "line 7", "deep")
+    bad("TSV vocabulary, a line without its depth", with_(img, nn, P("no_depth_field.tsv"), "4"), 1,
+        "no_depth_field.tsv", "line 4", "no depth")
+    bad("--generic-levels without --vocab", with_(img, nn, None, "4", "--generic-levels", "5"), 2, "--generic-levels",
+        "--vocab")
+    bad("--generic-levels negative", with_(img, nn, tsv, "4", "--generic-levels", "-1"), 2, "--generic-levels",
+        "at least 0")
     bad("missing --images", ["cluster", "--nouns", nn, "--k", "4"], 2, "--images", "missing")
     bad("missing --k", ["cluster", "--images", img, "--nouns", nn], 2, "--k", "missing")
     bad("unknown option", with_(img, nn, voc, "4", "--frobnicate", "3"), 2, "--frobnicate", "unknown option")

@@ -127,8 +127,9 @@ function flattenTemplates(templates, d, numTemplates) {
 function coreOptions(/** @type {Record<string, any>} */ o) {
   /** @type {Record<string, any>} */
   const out = {};
-  const keys = ['kmin', 'kmax', 'kRule', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
-    'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask', 'onProgress'];
+  const keys = ['kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
+    'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask', 'genericLevels',
+    'depths', 'onProgress'];
   for (const key of keys) if (o[key] !== undefined) out[key] = o[key];
   const k = o.k ?? 'auto';
   out.k = k === 'auto' ? 0 : k;
@@ -157,6 +158,7 @@ export async function clusterEmbeddings(images, templates, options = {}) {
   const t = flattenTemplates(templates, d, options.numTemplates);
   const o = coreOptions(options);
   if (o.q === undefined) o.q = defaultQ(m);
+  if (o.genericLevels !== undefined) checkDepths(o.depths, t.l, 'options.depths');
   const r = mod.cluster(data, t.data, { m, d, b: t.b, l: t.l }, o);
   if (options.nameClusters || options.names) {
     const nouns = options.names?.nouns;
@@ -175,6 +177,18 @@ export async function clusterEmbeddings(images, templates, options = {}) {
   }
   r.kCurve = r.kEstimate ? kCurve(r.kEstimate) : null;
   return r;
+}
+
+/**
+ * genericLevels (WordNet hierarchy filtering, core/include/vlc/hierarchy.hpp) needs one depth per
+ * vocabulary noun.
+ * @param {ArrayLike<number> | undefined} depths @param {number} l @param {string} what
+ */
+function checkDepths(depths, l, what) {
+  if (depths == null) {
+    throw new Error(`genericLevels needs ${what}: the WordNet depth of each of the ${l} vocabulary nouns (-1 = unknown)`);
+  }
+  if (depths.length !== l) throw new Error(`genericLevels: ${what} has ${depths.length} depths for ${l} vocabulary nouns`);
 }
 
 /** The automatic-K curves as plain rows {k, codingLength, eigengap}. */
@@ -279,7 +293,7 @@ export function floatToHalf(/** @type {number} */ v) {
 export async function loadVocabulary(vocabulary, fetchImpl) {
   if (vocabulary.embeddings && vocabulary.words) {
     const dim = vocabulary.dim ?? vocabulary.embeddings.length / vocabulary.words.length;
-    return { words: vocabulary.words, dim, embeddings: vocabulary.embeddings, meta: {} };
+    return { words: vocabulary.words, depths: vocabulary.depths, dim, embeddings: vocabulary.embeddings, meta: {} };
   }
   if (!vocabulary.json || !vocabulary.bin) throw new Error('vocabulary: give {json, bin} (nouns.json, nouns.f16.bin) or {words, embeddings}');
   let meta;
@@ -305,7 +319,11 @@ export async function loadVocabulary(vocabulary, fetchImpl) {
   } else {
     throw new Error(`vocabulary: unknown dtype "${dtype}"`);
   }
-  return { words, dim, embeddings: normalizeRows(embeddings, dim), meta };
+  const { depths } = meta;  // WordNet depths (-1 = unknown), when built from a TSV with a depth column
+  if (depths !== undefined && (!Array.isArray(depths) || depths.length !== words.length || !depths.every(Number.isInteger))) {
+    throw new Error(`vocabulary nouns.json: "depths" must be ${words.length} integers, one per word`);
+  }
+  return { words, depths, dim, embeddings: normalizeRows(embeddings, dim), meta };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -529,6 +547,10 @@ export async function runPipeline(files, options = {}) {
     const co = coreOptions(options);
     if (co.q === undefined) co.q = defaultQ(m);
     delete co.onProgress;
+    if (co.genericLevels !== undefined) {
+      co.depths = vocabulary.depths;
+      checkDepths(co.depths, vocabulary.words.length, 'the vocabulary asset\'s "depths" (build it from a TSV with a depth column: models/build_text_assets.mjs)');
+    }
     progress('filter', 0, 1);
     const filtered = mod.filterNouns(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, co);
     const kept = Array.from(/** @type {Int32Array} */ (filtered.kept));
@@ -560,7 +582,9 @@ export async function runPipeline(files, options = {}) {
     checkAbort(signal);
 
     // Clustering on W^(b) = T^(b)[P]. Filtering again inside the core keeps all of P: a noun's
-    // centre does not depend on the other nouns, and the fine centres are the same k-means.
+    // centre does not depend on the other nouns, and the fine centres are the same k-means. The
+    // vocabulary masks have done their work (every kept noun passed them) and have the wrong length now.
+    for (const key of ['nounMask', 'genericLevels', 'depths']) delete co[key];
     progress('cluster', 0, 1);
     co.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
     const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, co);

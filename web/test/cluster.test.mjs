@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ,
+  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ, runPipeline,
 } from '../src/cluster.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -178,6 +178,13 @@ test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays
   assert.ok(auto.k >= 2 && auto.k <= 6, `auto K in 2..6, got ${auto.k}`);
   assert.equal(auto.kCurve.length, 5);
   assert.equal(auto.kEstimate.k, auto.k);
+  assert.equal(auto.kEstimate.rule, 'eigengap');
+  assert.equal(auto.kEstimate.smallestCluster.length, 5, 'the size check: one entry per candidate');
+  assert.ok(Array.from(auto.kEstimate.smallestCluster).some((n) => n > 0), 'it examined the chosen K at least');
+  const plain = await clusterEmbeddings(images, templates, { dim: d, k: 'auto', kmax: 6, kMinClusterFraction: 0 });
+  const gaps = Array.from(plain.kEstimate.eigengap);
+  assert.equal(plain.k, plain.kEstimate.candidates[gaps.indexOf(Math.max(...gaps))], 'kMinClusterFraction 0: the largest gap');
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 'auto', kMinClusterFraction: 1 }), /min_cluster_fraction = 1 must be in \[0, 1\)/);
   assert.equal(defaultQ(m), 9);
 });
 
@@ -203,6 +210,66 @@ test('float16 round trip and the tiny model\'s vocabulary asset', async () => {
   assert.equal(v.embeddings.length, v.words.length * 64);
   let s = 0; for (let c = 0; c < 64; c++) s += v.embeddings[c] ** 2;
   assert.ok(Math.abs(s - 1) < 1e-6);
+});
+
+test('genericLevels: clusterEmbeddings never keeps nouns above the depth cut; bad depths are clear errors', async () => {
+  const { images, templates, d, m, l } = toy();
+  const base = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m) });
+  const before = Array.from(base.keptNouns);
+  assert.ok(before.length >= 3);
+  const generic = new Set([before[0], before[2]]);
+  const depths = Array.from({ length: l }, (_, i) => (generic.has(i) ? 2 : i === 1 ? -1 : 7));
+  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths });
+  const kept = Array.from(r.keptNouns);
+  assert.ok(kept.length > 0);
+  assert.ok(kept.every((i) => !generic.has(i)), `kept ${kept} must not hold the generic ${[...generic]}`);
+  assert.ok(before.filter((i) => !generic.has(i)).every((i) => kept.includes(i)), 'the other nouns stay kept');
+  // 0 levels drop nothing; with nounMask both apply.
+  const none = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 0, depths });
+  assert.deepEqual(Array.from(none.keptNouns), before);
+  const nounMask = new Uint8Array(l).fill(1);
+  nounMask[before[1]] = 0;
+  const both = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask });
+  assert.ok(Array.from(both.keptNouns).every((i) => !generic.has(i) && i !== before[1]));
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5 }), /genericLevels needs options\.depths/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5, depths: depths.slice(1) }),
+    /options\.depths has 19 depths for 20 vocabulary nouns/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5, depths: depths.map((x, i) => (i === 3 ? 2.5 : x)) }),
+    /options\.depths\[3\] = 2\.5 is not a WordNet depth/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: -1, depths }), /genericLevels = -1/);
+});
+
+test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset\'s depths)', async () => {
+  const ort = await import('onnxruntime-web');
+  const tiny = join(root, 'models/tiny-clip/');
+  const model = {
+    id: 'tiny-clip-test',
+    vision: readFileSync(`${tiny}vision_model.onnx`),
+    text: readFileSync(`${tiny}text_model.onnx`),
+    vocab: readFileSync(`${tiny}vocab.json`),
+    merges: readFileSync(`${tiny}merges.txt`),
+    vocabulary: { json: `${tiny}nouns.json`, bin: `${tiny}nouns.f16.bin` },
+  };
+  const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
+  const files = Array.from({ length: 12 }, (_, i) => {
+    const [r, g, b] = colours[i % 3];
+    const data = new Uint8ClampedArray(32 * 32 * 4);
+    for (let p = 0; p < 32 * 32; p++) data.set([r + ((p * 7 + i) % 13), g + ((p * 5 + i) % 11), b + ((p * 3 + i) % 9), 255], 4 * p);
+    return { name: `img${i}.png`, data, width: 32, height: 32 };
+  });
+  const vocabulary = await loadVocabulary(model.vocabulary);
+  assert.equal(vocabulary.depths.length, vocabulary.words.length);
+  const depthOf = new Map(vocabulary.words.map((w, i) => [w, vocabulary.depths[i]]));
+  const options = { model, ort, numThreads: 1, executionProviders: ['wasm'], k: 3, cache: false, worker: false };
+  const plain = await runPipeline(files, options);
+  const cut = 8;
+  assert.ok(plain.keptNouns.some((w) => depthOf.get(w) >= 0 && depthOf.get(w) < cut), 'without the filter some kept nouns are shallower than the cut');
+  const filtered = await runPipeline(files, { ...options, genericLevels: cut });
+  assert.ok(filtered.keptNouns.length > 0);
+  for (const w of filtered.keptNouns) assert.ok(depthOf.get(w) < 0 || depthOf.get(w) >= cut, `${w} (depth ${depthOf.get(w)}) kept`);
+  assert.equal(filtered.labels.length, 12);
+  await assert.rejects(runPipeline(files, { ...options, genericLevels: cut, vocabulary: { words: vocabulary.words, embeddings: vocabulary.embeddings } }),
+    /genericLevels needs the vocabulary asset's "depths"/);
 });
 
 test('embedding2d: the spectral map, flat row-major M×2, for graph methods; empty without a graph', async () => {

@@ -45,6 +45,7 @@ struct Options {
   int kmax = 0;             // automatic K: largest candidate; 0 = min(50, ⌊M/5⌋)
   KRule k_rule = KRule::Eigengap;  // automatic K, graph methods (estimate_k.hpp: why)
   bool k_both_curves = true;  // automatic K: also the other rule's curve (costs kmax k-means runs)
+  double k_min_cluster_fraction = 0.25;  // automatic K, eigengap: EstimateKOptions::min_cluster_fraction
   int theta = 2;            // cmatrix: nouns per fine centre (seed 002)
   double gamma = 5;         // cmatrix: ridge regulariser (seed 002)
   bool name_clusters = true;  // fill Result::names from the whole vocabulary (naming.hpp)
