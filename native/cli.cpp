@@ -85,7 +85,7 @@ const char* kClusterHelp =
     R"(vlcluster cluster — group M images into K clusters.
 
 Usage:
-  vlcluster cluster --images Z.npy --nouns T.npy --k K [options]
+  vlcluster cluster --images Z.npy --nouns T.npy [--k K|auto] [options]
 
 Required:
   --images Z.npy       image embeddings, shape M×d (M images, CLIP dimension d, e.g. 512).
@@ -94,10 +94,10 @@ Required:
                        each embedded under B prompt templates ("a photo of a {}.", ...).
                        Alternatively give --nouns once per template, each file L×d.
                        Same d as the images (same CLIP model).
-  --k K                number of clusters, an integer ≥ 2 (and ≤ M), or "auto" to estimate
-                       it (see --kmin, --kmax, --k-rule).
 
 Optional inputs and outputs:
+  --k K                number of clusters, an integer ≥ 2 (and ≤ M), or "auto" (the default
+                       when --k is not given) to estimate it (see --kmin, --kmax, --k-rule).
   --vocab words.txt    the L nouns, one per line, in the order of T's rows; lets the result
                        name the nouns kept. The line count must equal L. Or a TSV whose first
                        line is the header "word<TAB>depth..." (models/vocab/wordnet_nouns.tsv):
@@ -494,7 +494,6 @@ int run_cluster(int argc, char** argv) {
   // --- options (all usage errors before any file is read)
   if (!args.has("--images")) usage_fail("--images: missing (the M×d image embeddings, a .npy file)");
   if (!args.has("--nouns")) usage_fail("--nouns: missing (the B×L×d noun embeddings, a .npy file)");
-  if (!args.has("--k")) usage_fail("--k: missing (the number of clusters)");
   const std::string images_path = args.get("--images");
   const std::vector<std::string> noun_paths = args.all("--nouns");
   const std::string vocab_path = args.get("--vocab");
@@ -503,7 +502,8 @@ int run_cluster(int argc, char** argv) {
   const std::string truth_path = args.get("--truth");
 
   vlc::Options opt;
-  const std::string k_text = args.get("--k");
+  // No --k means "auto" (issue 7: automatic K is the default when no K is given).
+  const std::string k_text = args.has("--k") ? args.get("--k") : "auto";
   const bool k_auto = k_text == "auto";
   if (k_auto) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)

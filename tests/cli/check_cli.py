@@ -300,6 +300,15 @@ def main():
         detail = "; ".join(errs[:3]) + f" k={d_.get('k')} k_estimate={ke}"
     check(ok, "--k auto --kmax 8: runs, K in 2..8 recorded in k_estimate, schema-valid", detail)
     if ok:
+        # No --k at all means --k auto (issue 7): the same K and labels.
+        rc2, out2, err2 = run(binary, *base[:-2], "--kmax", "8", "--out", P("result_nok.json"), "--quiet")
+        same = rc2 == 0
+        if same:
+            with open(P("result_nok.json")) as f:
+                d2 = json.load(f)
+            same = d2["options"]["k"] == "auto" and d2["k"] == d_["k"] and d2["labels"] == d_["labels"]
+        check(same, "no --k: automatic K, same K and labels as --k auto", (out2 + err2).strip())
+    if ok:
         check(len(ke.get("smallest_cluster", [])) == len(ke["candidates"]) and d_["options"]["k_min_fraction"] == 0.25
               and ke["smallest_cluster"][ke["candidates"].index(d_["k"])] >= 0.25 * 400 / d_["k"],
               "--k auto: the eigengap's size check is recorded and the chosen K passed it", str(ke))
@@ -460,7 +469,6 @@ def main():
     bad("--generic-levels negative", with_(img, nn, tsv, "4", "--generic-levels", "-1"), 2, "--generic-levels",
         "at least 0")
     bad("missing --images", ["cluster", "--nouns", nn, "--k", "4"], 2, "--images", "missing")
-    bad("missing --k", ["cluster", "--images", img, "--nouns", nn], 2, "--k", "missing")
     bad("unknown option", with_(img, nn, voc, "4", "--frobnicate", "3"), 2, "--frobnicate", "unknown option")
     bad("option without value", with_(img, nn, voc, "4", "--q"), 2, "--q", "missing value")
     bad("option value missing before next option", ["cluster", "--images", "--nouns", nn, "--k", "4"], 2, "--images",
