@@ -34,22 +34,10 @@ class CpuSandwich final : public SandwichOperator {
   // triangle copies its mirror: the gather, half of the row's work, is halved.
   void apply_symmetric(const double* x, double* out) override {
     if (mirror_.empty()) mirror_ = transpose_positions(pattern_);
-    const int m = static_cast<int>(pattern_.rows());
+    masked_sandwich_upper_values(s_, pattern_, x, out);
     const int* po = pattern_.outerIndexPtr();
     const int* pi = pattern_.innerIndexPtr();
-    const int* so = s_.outerIndexPtr();
-    const int* si = s_.innerIndexPtr();
-    const double* sv = s_.valuePtr();
-    parallel_for(0, m, [&](std::int64_t row) {
-      const int i = static_cast<int>(row);
-      thread_local std::vector<double> scratch;
-      if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
-      const int upper = static_cast<int>(std::lower_bound(pi + po[i], pi + po[i + 1], i) - pi);
-      dm::sandwich_scatter(i, 0, 1, so, si, sv, po, pi, x, scratch.data(), dm::NoSync{});
-      dm::sandwich_gather_range(upper, po[i + 1], 0, 1, so, si, sv, pi, scratch.data(), out);
-      dm::sandwich_clear(i, 0, 1, so, si, po, pi, scratch.data(), dm::NoSync{});
-    });
-    parallel_for(0, m, [&](std::int64_t row) {
+    parallel_for(0, pattern_.rows(), [&](std::int64_t row) {
       const int i = static_cast<int>(row);
       for (int p = po[i]; p < po[i + 1] && pi[p] < i; ++p) out[p] = out[mirror_[p]];
     });

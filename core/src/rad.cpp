@@ -36,8 +36,10 @@ SparseMatrixD with_values(const SparseMatrixD& pattern, const PatternValues& val
 // Cost per row O(q·|Ω_i|): this is the masked product of §3, written by hand because Eigen's
 // sparse product would form the full S X S (fill-in O(M·q²·|Ω_i|)) before masking. The row
 // arithmetic is dm::sandwich_row (device_math.hpp), shared with the CUDA kernel.
-}  // namespace
-void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
+
+// Runs the three phases of row i for the positions from first(i) to the row's end.
+template <class First>
+void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out, First first) {
   const int m = static_cast<int>(pattern.rows());
   const int* po = pattern.outerIndexPtr();
   const int* pi = pattern.innerIndexPtr();
@@ -45,11 +47,28 @@ void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern
   const int* si = s.innerIndexPtr();
   const double* sv = s.valuePtr();
   parallel_for(0, m, [&](std::int64_t row) {
+    const int i = static_cast<int>(row);
     thread_local std::vector<double> scratch;
     if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
-    dm::sandwich_row(static_cast<int>(row), so, si, sv, po, pi, x, scratch.data(), out);
+    dm::sandwich_scatter(i, 0, 1, so, si, sv, po, pi, x, scratch.data(), dm::NoSync{});
+    dm::sandwich_gather_range(first(i, po, pi), po[i + 1], 0, 1, so, si, sv, pi, scratch.data(), out);
+    dm::sandwich_clear(i, 0, 1, so, si, po, pi, scratch.data(), dm::NoSync{});
   });
 }
+
+}  // namespace
+
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
+  // The whole row: dm::sandwich_row's phases, as the CUDA kernel runs them.
+  sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int*) { return po[i]; });
+}
+
+void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
+  sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int* pi) {
+    return static_cast<int>(std::lower_bound(pi + po[i], pi + po[i + 1], i) - pi);
+  });
+}
+
 namespace {
 
 double objective_value(const VectorD& beta, const VectorD& losses, double mu, double lambda, double distance_to_e) {

@@ -50,6 +50,9 @@ SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, co
 // position p of `pattern` (CSR), X given by its values x over those positions. The CPU kernel
 // of Backend::masked_sandwich; each row is vlc::dm::sandwich_row (device_math.hpp).
 void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out);
+// The same for the positions with column ≥ row only (the others are left untouched): for a
+// symmetric X, whose S X S is symmetric, the rest is the mirror (SandwichOperator::apply_symmetric).
+void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out);
 
 // The full RAD loop over B per-template affinities (each symmetric M×M, zero diagonal).
 RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& options = {});
