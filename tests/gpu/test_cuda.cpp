@@ -19,6 +19,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "support/random_sparse.hpp"
 #include "vlc/backend.hpp"
 #include "vlc/cluster.hpp"
 #include "vlc/error.hpp"
@@ -68,24 +69,7 @@ vlc::RowMatrixF unit_rows(int rows, int cols, std::uint32_t seed) {
   return x;
 }
 
-vlc::SparseMatrixD random_symmetric(int m, int per_row, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> col(0, m - 1);
-  std::uniform_real_distribution<double> val(0.05, 1.0);
-  std::vector<Eigen::Triplet<double, int>> t;
-  for (int i = 0; i < m; ++i)
-    for (int r = 0; r < per_row; ++r) {
-      const int j = col(rng);
-      if (j == i) continue;
-      const double v = val(rng);
-      t.emplace_back(i, j, v);
-      t.emplace_back(j, i, v);
-    }
-  vlc::SparseMatrixD a(m, m);
-  a.setFromTriplets(t.begin(), t.end(), [](double x, double) { return x; });
-  a.makeCompressed();
-  return a;
-}
+using vlc::test::random_symmetric;
 
 double max_abs(const std::vector<double>& v) {
   double r = 0;
