@@ -97,3 +97,44 @@ TEST_CASE("naming rejects bad input", "[naming]") {
   CHECK(names[1].size == 0);
   CHECK(names[1].nouns.empty());
 }
+
+TEST_CASE("a noun mask keeps dropped nouns out of the names; vlc::cluster passes its noun_mask", "[naming]") {
+  // The hand-computed case of the first test with noun 3 ((e0+e1)/√2, the winner there) masked:
+  // cluster 0's votes fall to n0 = 2 (e0 twice) + n1 = 1, and the second scores move down the list.
+  vlc::RowMatrixF nouns(4, 3), images(4, 3);
+  const float h = std::sqrt(0.5f);
+  nouns << 1, 0, 0, 0, 1, 0, 0, 0, 1, h, h, 0;
+  images << 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;
+  vlc::NamingOptions o;
+  o.top = 2;
+  o.runners_up = 3;
+  o.allowed = {1, 1, 1, 0};
+  const auto names = vlc::name_clusters(images, nouns, {0, 0, 0, 1}, 2, o);
+  REQUIRE(names[0].nouns.size() >= 2);
+  CHECK(names[0].nouns[0] == 0);
+  for (const auto& n : names)
+    for (int noun : n.nouns) CHECK(noun != 3);
+  o.allowed = {1, 1};
+  CHECK_THROWS_WITH(vlc::name_clusters(images, nouns, {0, 0, 0, 1}, 2, o), Catch::Contains("2 entries"));
+  o.allowed = {0, 0, 0, 0};
+  CHECK_THROWS_WITH(vlc::name_clusters(images, nouns, {0, 0, 0, 1}, 2, o), Catch::Contains("masked out"));
+
+  // Through vlc::cluster: masking each class's anchor noun removes it from every name.
+  vlc::SyntheticOptions s;
+  s.k = 3;
+  s.m = 150;
+  s.seed = 4;
+  const auto data = vlc::make_synthetic(s);
+  vlc::Options co;
+  co.k = 3;
+  const auto plain = vlc::cluster(data.images, data.templates, co);
+  std::vector<int> top_names;
+  for (const auto& n : plain.names) top_names.push_back(n.nouns.at(0));
+  co.noun_mask.assign(data.templates[0].rows(), 1);
+  for (int noun : top_names) co.noun_mask[noun] = 0;
+  const auto masked = vlc::cluster(data.images, data.templates, co);
+  for (const auto& n : masked.names) {
+    REQUIRE(!n.nouns.empty());
+    for (int noun : n.nouns) CHECK(co.noun_mask[noun] == 1);
+  }
+}

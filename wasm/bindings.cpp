@@ -145,6 +145,41 @@ val k_estimate_to_js(const vlc::KEstimate& e) {
   return o;
 }
 
+// options.nounMask and/or options.genericLevels (with options.depths) → the core's noun mask
+// (empty: every noun allowed). Shared by cluster() and nameClusters().
+std::vector<std::uint8_t> noun_mask_from(const val& js) {
+  std::vector<std::uint8_t> noun_mask;
+  if (has(js, "nounMask")) {
+    const val mask = js["nounMask"];
+    const std::size_t n = length_of(mask, "options.nounMask");
+    noun_mask.resize(n);
+    if (n) val(typed_memory_view(n, noun_mask.data())).call<void>("set", mask);
+  }
+  // WordNet hierarchy filtering: never keep a noun of depth < genericLevels (vlc::hierarchy_mask).
+  if (has(js, "genericLevels")) {
+    const int levels = integer(js, "genericLevels", 0);
+    vlc::require(levels >= 0, "option genericLevels = ", levels, " must not be negative");
+    vlc::require(has(js, "depths"), "option genericLevels needs options.depths, the WordNet depth of every vocabulary noun "
+                 "(clusterImages takes them from the vocabulary asset's nouns.json)");
+    std::vector<double> given(length_of(js["depths"], "options.depths"));
+    if (!given.empty()) val(typed_memory_view(given.size(), given.data())).call<void>("set", js["depths"]);
+    std::vector<int> depths(given.size());
+    for (std::size_t l = 0; l < given.size(); ++l) {
+      vlc::require(given[l] == std::floor(given[l]) && given[l] >= -1 && given[l] <= 1000, "options.depths[", l, "] = ",
+                   given[l], " is not a WordNet depth (an integer ≥ 0, or -1 for unknown)");
+      depths[l] = static_cast<int>(given[l]);
+    }
+    std::vector<std::uint8_t> mask = vlc::hierarchy_mask(depths, levels);
+    if (!noun_mask.empty()) {
+      vlc::require(noun_mask.size() == mask.size(), "options.nounMask has ", noun_mask.size(),
+                   " entries but options.depths ", mask.size());
+      for (std::size_t l = 0; l < mask.size(); ++l) mask[l] = mask[l] && noun_mask[l];
+    }
+    noun_mask = std::move(mask);
+  }
+  return noun_mask;
+}
+
 vlc::Options parse_options(const val& js, int m) {
   vlc::Options o;
   // k: a number (0 = estimate) or the string 'auto'.
@@ -181,34 +216,7 @@ vlc::Options parse_options(const val& js, int m) {
   o.name_clusters = flag(js, "nameClusters", flag(js, "name_clusters", false));
   o.naming.top = integer(js, "namingTop", o.naming.top);
   o.naming.runners_up = integer(js, "runnersUp", o.naming.runners_up);
-  if (has(js, "nounMask")) {
-    const val mask = js["nounMask"];
-    const std::size_t n = length_of(mask, "options.nounMask");
-    o.noun_mask.resize(n);
-    if (n) val(typed_memory_view(n, o.noun_mask.data())).call<void>("set", mask);
-  }
-  // WordNet hierarchy filtering: never keep a noun of depth < genericLevels (vlc::hierarchy_mask).
-  if (has(js, "genericLevels")) {
-    const int levels = integer(js, "genericLevels", 0);
-    vlc::require(levels >= 0, "option genericLevels = ", levels, " must not be negative");
-    vlc::require(has(js, "depths"), "option genericLevels needs options.depths, the WordNet depth of every vocabulary noun "
-                 "(clusterImages takes them from the vocabulary asset's nouns.json)");
-    std::vector<double> given(length_of(js["depths"], "options.depths"));
-    if (!given.empty()) val(typed_memory_view(given.size(), given.data())).call<void>("set", js["depths"]);
-    std::vector<int> depths(given.size());
-    for (std::size_t l = 0; l < given.size(); ++l) {
-      vlc::require(given[l] == std::floor(given[l]) && given[l] >= -1 && given[l] <= 1000, "options.depths[", l, "] = ",
-                   given[l], " is not a WordNet depth (an integer ≥ 0, or -1 for unknown)");
-      depths[l] = static_cast<int>(given[l]);
-    }
-    std::vector<std::uint8_t> mask = vlc::hierarchy_mask(depths, levels);
-    if (!o.noun_mask.empty()) {
-      vlc::require(o.noun_mask.size() == mask.size(), "options.nounMask has ", o.noun_mask.size(),
-                   " entries but options.depths ", mask.size());
-      for (std::size_t l = 0; l < mask.size(); ++l) mask[l] = mask[l] && o.noun_mask[l];
-    }
-    o.noun_mask = std::move(mask);
-  }
+  o.noun_mask = noun_mask_from(js);
   if (has(js, "onProgress")) {
     val fn = js["onProgress"];
     o.progress = [fn](const std::string& stage, double fraction) { fn(val(stage), val(fraction)); };
@@ -305,6 +313,7 @@ val name_clusters_impl(const val& images, const val& nouns, const val& shape, co
   vlc::NamingOptions no;
   no.top = integer(options, "namingTop", no.top);
   no.runners_up = integer(options, "runnersUp", no.runners_up);
+  no.allowed = noun_mask_from(options);  // nouns dropped for the clustering name nothing either
   const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), "images");
   const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
   return names_to_js(vlc::name_clusters(z, t, lab, k, no));

@@ -118,7 +118,9 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   auto finish = [&]() {
     if (o.name_clusters) {
       clock.start("name");
-      result.names = name_clusters(z, t_bar, result.labels, result.k, o.naming);
+      NamingOptions naming = o.naming;
+      if (naming.allowed.empty()) naming.allowed = o.noun_mask;  // dropped nouns name nothing either
+      result.names = name_clusters(z, t_bar, result.labels, result.k, naming);
       clock.stop();
     }
   };

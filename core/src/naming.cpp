@@ -9,9 +9,10 @@ namespace {
 
 // The `top` largest entries of one score row, best first; ties go to the smaller index so the
 // result does not depend on the order of evaluation.
-void top_scores(const float* row, int l, int top, int* index, float* score) {
+void top_scores(const float* row, int l, int top, const std::uint8_t* allowed, int* index, float* score) {
   int filled = 0;
   for (int j = 0; j < l; ++j) {
+    if (allowed && !allowed[j]) continue;
     const float s = row[j];
     if (filled == top && !(s > score[top - 1])) continue;  // strict: an equal later index loses
     int pos = filled < top ? filled++ : top - 1;
@@ -40,6 +41,8 @@ void check_inputs(const RowMatrixF& images, const RowMatrixF& nouns, const Label
   require(o.top >= 1, "name_clusters: top = ", o.top, " must be at least 1");
   require(o.runners_up >= 0, "name_clusters: runners_up = ", o.runners_up, " must not be negative");
   require(o.chunk >= 1, "name_clusters: chunk = ", o.chunk, " must be at least 1");
+  require(o.allowed.empty() || o.allowed.size() == static_cast<std::size_t>(nouns.rows()), "name_clusters: noun mask has ",
+          o.allowed.size(), " entries but the vocabulary has ", nouns.rows());
 }
 
 }  // namespace
@@ -49,7 +52,10 @@ std::vector<ClusterName> name_clusters(const RowMatrixF& images, const RowMatrix
   check_inputs(images, nouns, labels, k, o);
   const int m = static_cast<int>(images.rows());
   const int l = static_cast<int>(nouns.rows());
-  const int top = std::min(o.top, l);
+  const std::uint8_t* allowed = o.allowed.empty() ? nullptr : o.allowed.data();
+  const int usable = allowed ? static_cast<int>(std::count_if(o.allowed.begin(), o.allowed.end(), [](std::uint8_t a) { return a != 0; })) : l;
+  require(usable >= 1, "name_clusters: every noun is masked out; allow at least one");
+  const int top = std::min(o.top, usable);
 
   // seed 004 Alg. 2 lines (8)–(9): cosine scores (unit rows, so a GEMM) and each image's top
   // entries. Chunks of images keep the score block small; each chunk writes only its own rows.
@@ -62,7 +68,7 @@ std::vector<ClusterName> name_clusters(const RowMatrixF& images, const RowMatrix
     const RowMatrixF scores = images.middleRows(begin, rows) * nouns.transpose();
     for (int r = 0; r < rows; ++r) {
       const std::size_t at = static_cast<std::size_t>(begin + r) * top;
-      top_scores(scores.row(r).data(), l, top, &best_index[at], &best_score[at]);
+      top_scores(scores.row(r).data(), l, top, allowed, &best_index[at], &best_score[at]);
     }
   });
 

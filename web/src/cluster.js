@@ -164,7 +164,9 @@ export async function clusterEmbeddings(images, templates, options = {}) {
     const nouns = options.names?.nouns;
     if (nouns) {
       const l = nouns.length / d;
-      r.names = mod.nameClusters(data, nouns, { m, d, l }, r.labels, r.k, o);
+      // Another vocabulary: the noun mask (nounMask / genericLevels) belongs to the templates' one.
+      const { nounMask, genericLevels, depths, ...unmasked } = o;
+      r.names = mod.nameClusters(data, nouns, { m, d, l }, r.labels, r.k, unmasked);
     } else if (t.b) {
       r.names = mod.nameClusters(data, ensembleNouns(t.data, t.b, t.l, d), { m, d, l: t.l }, r.labels, r.k, o);
     }
@@ -584,7 +586,12 @@ export async function runPipeline(files, options = {}) {
     // Clustering on W^(b) = T^(b)[P]. Filtering again inside the core keeps all of P: a noun's
     // centre does not depend on the other nouns, and the fine centres are the same k-means. The
     // vocabulary masks have done their work (every kept noun passed them) and have the wrong length now.
-    for (const key of ['nounMask', 'genericLevels', 'depths']) delete co[key];
+    /** @type {Record<string, unknown>} */
+    const masks = {};  // for the names, which come from the whole vocabulary again
+    for (const key of ['nounMask', 'genericLevels', 'depths']) {
+      if (co[key] !== undefined) masks[key] = co[key];
+      delete co[key];
+    }
     progress('cluster', 0, 1);
     co.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
     const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, co);
@@ -593,7 +600,7 @@ export async function runPipeline(files, options = {}) {
 
     // Names from the whole vocabulary.
     progress('name', 0, 1);
-    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, co);
+    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, { ...co, ...masks });
     progress('name', 1, 1);
 
     const labels = new Int32Array(files.length).fill(-1);

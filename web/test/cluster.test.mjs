@@ -231,6 +231,10 @@ test('genericLevels: clusterEmbeddings never keeps nouns above the depth cut; ba
   nounMask[before[1]] = 0;
   const both = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask });
   assert.ok(Array.from(both.keptNouns).every((i) => !generic.has(i) && i !== before[1]));
+  // Names: the masked nouns name nothing (the same vocabulary), another naming vocabulary is unmasked.
+  const named = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask, nameClusters: true });
+  const namers = named.names.flatMap((n) => Array.from(n.nouns));
+  assert.ok(namers.length > 0 && namers.every((i) => !generic.has(i) && i !== before[1]), `names ${namers}`);
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5 }), /genericLevels needs options\.depths/);
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5, depths: depths.slice(1) }),
     /options\.depths has 19 depths for 20 vocabulary nouns/);
@@ -267,6 +271,10 @@ test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset
   const filtered = await runPipeline(files, { ...options, genericLevels: cut });
   assert.ok(filtered.keptNouns.length > 0);
   for (const w of filtered.keptNouns) assert.ok(depthOf.get(w) < 0 || depthOf.get(w) >= cut, `${w} (depth ${depthOf.get(w)}) kept`);
+  // Names come from the whole vocabulary, but never from a noun the filter dropped.
+  const named = filtered.clusters.flatMap((c) => [c.name, ...c.runnersUp.map((x) => x.noun)]).filter(Boolean);
+  assert.ok(named.length > 0);
+  for (const w of named) assert.ok(depthOf.get(w) < 0 || depthOf.get(w) >= cut, `${w} (depth ${depthOf.get(w)}) names a cluster`);
   assert.equal(filtered.labels.length, 12);
   await assert.rejects(runPipeline(files, { ...options, genericLevels: cut, vocabulary: { words: vocabulary.words, embeddings: vocabulary.embeddings } }),
     /genericLevels needs the vocabulary asset's "depths"/);

@@ -2,6 +2,7 @@
 // with its top-5 cosine scores against the whole vocabulary; a cluster is named by the noun
 // with the largest total vote, and the runners-up are reported with their vote shares.
 #pragma once
+#include <cstdint>
 #include <vector>
 #include "vlc/types.hpp"
 
@@ -11,6 +12,10 @@ struct NamingOptions {
   int top = 5;          // seed 004 Alg. 2 line (9): Score4labels[top5]
   int runners_up = 3;   // further candidates returned after the name
   int chunk = 64;       // images per GEMM chunk (memory: chunk×L floats per thread)
+  // Optional, L entries: 0 = the noun never names a cluster (it is skipped, and the next
+  // scores vote instead). vlc::cluster passes Options::noun_mask (e.g. WordNet hierarchy
+  // filtering), so that nouns the user dropped as too generic do not come back as names.
+  std::vector<std::uint8_t> allowed;
 };
 
 struct ClusterName {
