@@ -247,8 +247,8 @@ export interface CoreOptions {
   /**
    * WordNet hierarchy filtering (seed 003; off by default): never keep a noun whose WordNet depth
    * is below this (entity = 0, object = 2, person = 3, organism = 5, dog = 8); 5 drops 663 of the
-   * 11,857 nouns of models/vocab/wordnet_nouns.tsv. Applies to noun filtering (ntk-* methods) and
-   * cmatrix's candidates. Needs `depths`; clusterImages takes them from the vocabulary asset.
+   * 11,857 nouns of models/vocab/wordnet_nouns.tsv. Applies to noun filtering (ntk-* methods),
+   * cmatrix's candidates and the cluster names. Needs `depths`; clusterImages takes them from the vocabulary asset.
    * Off by default because no benchmark with real CLIP embeddings here shows that it helps.
    */
   genericLevels?: number;
