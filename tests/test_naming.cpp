@@ -2,6 +2,7 @@
 // named by their anchor nouns, and input errors.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <map>
 #include <vector>
 
@@ -11,12 +12,25 @@
 #include "vlc/noun_filter.hpp"
 #include "vlc/synthetic.hpp"
 
+namespace {
+
+// Nouns e0, e1, e2 and (e0+e1)/√2; images e0, e0, e1 in cluster 0 and e2 in cluster 1.
+struct HandCase {
+  vlc::RowMatrixF nouns = vlc::RowMatrixF(4, 3), images = vlc::RowMatrixF(4, 3);
+  float h = std::sqrt(0.5f);
+  HandCase() {
+    nouns << 1, 0, 0, 0, 1, 0, 0, 0, 1, h, h, 0;
+    images << 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;
+  }
+};
+
+}  // namespace
+
 TEST_CASE("naming votes with the top scores and reports shares", "[naming]") {
-  // Nouns e0, e1, e2 and (e0+e1)/√2; images e0, e0, e1 in cluster 0 and e2 in cluster 1.
-  vlc::RowMatrixF nouns(4, 3), images(4, 3);
-  const float h = std::sqrt(0.5f);
-  nouns << 1, 0, 0, 0, 1, 0, 0, 0, 1, h, h, 0;
-  images << 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;
+  const HandCase c;
+  const auto& nouns = c.nouns;
+  const auto& images = c.images;
+  const float h = c.h;
   vlc::NamingOptions o;
   o.top = 2;
   o.runners_up = 1;
@@ -101,10 +115,9 @@ TEST_CASE("naming rejects bad input", "[naming]") {
 TEST_CASE("a noun mask keeps dropped nouns out of the names; vlc::cluster passes its noun_mask", "[naming]") {
   // The hand-computed case of the first test with noun 3 ((e0+e1)/√2, the winner there) masked:
   // cluster 0's votes fall to n0 = 2 (e0 twice) + n1 = 1, and the second scores move down the list.
-  vlc::RowMatrixF nouns(4, 3), images(4, 3);
-  const float h = std::sqrt(0.5f);
-  nouns << 1, 0, 0, 0, 1, 0, 0, 0, 1, h, h, 0;
-  images << 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1;
+  const HandCase c;
+  const auto& nouns = c.nouns;
+  const auto& images = c.images;
   vlc::NamingOptions o;
   o.top = 2;
   o.runners_up = 3;
