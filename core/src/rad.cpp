@@ -37,7 +37,7 @@ SparseMatrixD with_values(const SparseMatrixD& pattern, const PatternValues& val
 // sparse product would form the full S X S (fill-in O(M·q²·|Ω_i|)) before masking. The row
 // arithmetic is dm::sandwich_row (device_math.hpp), shared with the CUDA kernel.
 
-// Runs the three phases of row i for the positions from first(i) to the row's end.
+// Every row, each for its positions from first(i, p_outer, p_inner) on (dm::sandwich_row_from).
 template <class First>
 void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out, First first) {
   const int m = static_cast<int>(pattern.rows());
@@ -50,16 +50,13 @@ void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const d
     const int i = static_cast<int>(row);
     thread_local std::vector<double> scratch;
     if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
-    dm::sandwich_scatter(i, 0, 1, so, si, sv, po, pi, x, scratch.data(), dm::NoSync{});
-    dm::sandwich_gather_range(first(i, po, pi), po[i + 1], 0, 1, so, si, sv, pi, scratch.data(), out);
-    dm::sandwich_clear(i, 0, 1, so, si, po, pi, scratch.data(), dm::NoSync{});
+    dm::sandwich_row_from(i, first(i, po, pi), so, si, sv, po, pi, x, scratch.data(), out);
   });
 }
 
 }  // namespace
 
 void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
-  // The whole row: dm::sandwich_row's phases, as the CUDA kernel runs them.
   sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int*) { return po[i]; });
 }
 
@@ -148,9 +145,10 @@ SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, co
 
 namespace {
 
-RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
+// omega: union_pattern(graphs).
+RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const SparseMatrixD& omega,
+                             const RadOptions& o) {
   const int nb = static_cast<int>(graphs.size());
-  const SparseMatrixD omega = union_pattern(graphs);
   std::vector<SparseMatrixD> s(nb);
   for (int b = 0; b < nb; ++b) s[b] = symmetric_normalize(graphs[b]);
 
@@ -224,12 +222,13 @@ RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const Rad
 RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& o) {
   require(o.mu > 0, "RAD: mu must be positive, got ", o.mu);
   require(o.max_outer >= 1 && o.max_inner >= 1, "RAD: max_outer and max_inner must be ≥ 1");
-  if (!o.reorder) return rad_in_given_order(graphs, o);
-  const std::vector<int> new_index = reverse_cuthill_mckee(union_pattern(graphs));
+  const SparseMatrixD omega = union_pattern(graphs);
+  if (!o.reorder) return rad_in_given_order(graphs, omega, o);
+  const std::vector<int> new_index = reverse_cuthill_mckee(omega);
   std::vector<SparseMatrixD> permuted;
   permuted.reserve(graphs.size());
   for (const SparseMatrixD& g : graphs) permuted.push_back(permute_symmetric(g, new_index));
-  RadResult result = rad_in_given_order(permuted, o);
+  RadResult result = rad_in_given_order(permuted, permute_symmetric(omega, new_index), o);
   std::vector<int> old_index(new_index.size());
   for (std::size_t i = 0; i < new_index.size(); ++i) old_index[new_index[i]] = static_cast<int>(i);
   result.affinity = permute_symmetric(result.affinity, old_index);

@@ -111,8 +111,7 @@ VLC_HOST_DEVICE inline void sandwich_scatter(int i, int lane, int width, const i
   }
 }
 
-// Gather for the positions [begin, end) of row i only (the CPU's symmetric variant computes
-// the upper triangle and mirrors it).
+// Gather for the positions [begin, end) of one row only (sandwich_row_from).
 template <class Real>
 VLC_HOST_DEVICE inline void sandwich_gather_range(int begin, int end, int lane, int width, const int* s_outer,
                                                   const int* s_inner, const Real* s_value, const int* p_inner,
@@ -142,14 +141,23 @@ VLC_HOST_DEVICE inline void sandwich_clear(int i, int lane, int width, const int
   }
 }
 
+// Row i by one thread, for the positions from `first` to the row's end only (the CPU's
+// symmetric variant passes the diagonal's position): out[p] = (S X S)[i, p_inner[p]].
+template <class Real>
+VLC_HOST_DEVICE inline void sandwich_row_from(int i, int first, const int* s_outer, const int* s_inner,
+                                              const Real* s_value, const int* p_outer, const int* p_inner,
+                                              const Real* x, Real* scratch, Real* out) {
+  sandwich_scatter(i, 0, 1, s_outer, s_inner, s_value, p_outer, p_inner, x, scratch, NoSync{});
+  sandwich_gather_range(first, p_outer[i + 1], 0, 1, s_outer, s_inner, s_value, p_inner, scratch, out);
+  sandwich_clear(i, 0, 1, s_outer, s_inner, p_outer, p_inner, scratch, NoSync{});
+}
+
 // The whole row by one thread: out[p] = (S X S)[i, p_inner[p]] for p ∈ [p_outer[i], p_outer[i+1]).
 template <class Real>
 VLC_HOST_DEVICE inline void sandwich_row(int i, const int* s_outer, const int* s_inner, const Real* s_value,
                                          const int* p_outer, const int* p_inner, const Real* x, Real* scratch,
                                          Real* out) {
-  sandwich_scatter(i, 0, 1, s_outer, s_inner, s_value, p_outer, p_inner, x, scratch, NoSync{});
-  sandwich_gather(i, 0, 1, s_outer, s_inner, s_value, p_outer, p_inner, scratch, out);
-  sandwich_clear(i, 0, 1, s_outer, s_inner, p_outer, p_inner, scratch, NoSync{});
+  sandwich_row_from(i, p_outer[i], s_outer, s_inner, s_value, p_outer, p_inner, x, scratch, out);
 }
 
 // ---- §4: one row of y = D^{-1/2} A D^{-1/2} x (the Lanczos operator) ------------------------
