@@ -585,22 +585,18 @@ export async function runPipeline(files, options = {}) {
 
     // Clustering on W^(b) = T^(b)[P]. Filtering again inside the core keeps all of P: a noun's
     // centre does not depend on the other nouns, and the fine centres are the same k-means. The
-    // vocabulary masks have done their work (every kept noun passed them) and have the wrong length now.
-    /** @type {Record<string, unknown>} */
-    const masks = {};  // for the names, which come from the whole vocabulary again
-    for (const key of ['nounMask', 'genericLevels', 'depths']) {
-      if (co[key] !== undefined) masks[key] = co[key];
-      delete co[key];
-    }
+    // vocabulary masks have done their work (every kept noun passed them) and have the wrong length
+    // here; the names, from the whole vocabulary again, keep them.
+    const { nounMask, genericLevels, depths, ...clusterOptions } = co;
     progress('cluster', 0, 1);
-    co.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
-    const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, co);
+    clusterOptions.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
+    const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, clusterOptions);
     progress('cluster', 1, 1);
     checkAbort(signal);
 
     // Names from the whole vocabulary.
     progress('name', 0, 1);
-    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, { ...co, ...masks });
+    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, co);
     progress('name', 1, 1);
 
     const labels = new Int32Array(files.length).fill(-1);
