@@ -349,7 +349,6 @@ class Progress {
 struct Vocabulary {
   std::vector<std::string> words;
   std::vector<int> depths;  // one per word when the file has a depth column, else empty
-  bool has_depth = false;
 };
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -389,15 +388,12 @@ Vocabulary read_vocab(const std::string& path) {
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   Vocabulary v;
   // A header "word<TAB>...": the columns by name; otherwise every line is one noun.
-  std::size_t first = 0, depth_column = 0;
+  std::size_t first = 0, depth_column = 0;  // depth_column 0: none (column 0 is the word)
   if (!lines.empty() && lines[0].rfind("word\t", 0) == 0) {
     first = 1;
     const std::vector<std::string> header = split_tabs(lines[0]);
     for (std::size_t c = 1; c < header.size(); ++c)
-      if (header[c] == "depth") {
-        depth_column = c;
-        v.has_depth = true;
-      }
+      if (header[c] == "depth") depth_column = c;
   }
   for (std::size_t i = first; i < lines.size(); ++i) {
     const std::size_t line_number = i + 1;
@@ -411,7 +407,7 @@ Vocabulary read_vocab(const std::string& path) {
     if (fields[0].find_first_not_of(' ') == std::string::npos)
       vlc::fail(path, ": line ", line_number, " has an empty word (the first tab-separated field)");
     v.words.push_back(fields[0]);
-    if (v.has_depth) {
+    if (depth_column > 0) {
       if (fields.size() <= depth_column)
         vlc::fail(path, ": line ", line_number, " has no depth: ", fields.size(),
                   " tab-separated field(s), but the header puts \"depth\" in column ", depth_column + 1);
@@ -597,7 +593,7 @@ int run_cluster(int argc, char** argv) {
       vlc::fail(vocab_path, ": has ", words.size(), " words but ", noun_paths[0], " has L = ", vocab_size,
                 " nouns per template; the vocabulary needs one word per line for each noun");
     if (generic_levels >= 0) {
-      if (!vocabulary.has_depth)
+      if (vocabulary.depths.empty())
         vlc::fail(vocab_path, ": has no depth column; --generic-levels needs a TSV vocabulary whose first line is "
                   "\"word<TAB>depth\" (WordNet depths, like models/vocab/wordnet_nouns.tsv)");
       opt.noun_mask = vlc::hierarchy_mask(vocabulary.depths, generic_levels);
