@@ -1,6 +1,7 @@
 #include "vlc/naming.hpp"
 #include <algorithm>
 #include <numeric>
+#include <Eigen/Core>
 #include "vlc/error.hpp"
 #include "vlc/parallel.hpp"
 
@@ -41,8 +42,85 @@ void check_inputs(const RowMatrixF& images, const RowMatrixF& nouns, const Label
   require(o.top >= 1, "name_clusters: top = ", o.top, " must be at least 1");
   require(o.runners_up >= 0, "name_clusters: runners_up = ", o.runners_up, " must not be negative");
   require(o.chunk >= 1, "name_clusters: chunk = ", o.chunk, " must be at least 1");
+  require(o.parent.empty() || o.parent.size() == static_cast<std::size_t>(nouns.rows()), "name_clusters: the noun tree has ",
+          o.parent.size(), " entries but the vocabulary has ", nouns.rows());
+  for (std::size_t r = 0; r < o.parent.size(); ++r)
+    require(o.parent[r] >= -1 && o.parent[r] < nouns.rows(), "name_clusters: parent ", o.parent[r], " of noun ", r,
+            " is not a vocabulary row or -1");
+  require(o.cover > 0 && o.cover <= 1, "name_clusters: cover = ", o.cover, " must be in (0, 1]");
   require(o.allowed.empty() || o.allowed.size() == static_cast<std::size_t>(nouns.rows()), "name_clusters: noun mask has ",
           o.allowed.size(), " entries but the vocabulary has ", nouns.rows());
+}
+
+
+// The nouns anyone in the cluster voted for, best candidate first. Without the noun tree: by
+// vote (seed 004's argmax V). With it (NamingOptions::parent): first the nouns that cover at
+// least `cover` of the cluster — an image is covered by a noun when the noun or one of its
+// hyponyms is in the image's top list — deepest (most specific) first, ties by vote; then the
+// others by vote. Why: a hypernym ("odd-toed ungulate", "artifact") is in almost every image's
+// top 5 of a class and out-votes the class noun, while one breed's name is in too few of a
+// "dog" cluster's lists; people name an album by the most specific word true of nearly all of it.
+std::vector<int> rank_candidates(const Eigen::Ref<const Eigen::RowVectorXd>& v,
+                                 const Eigen::Ref<const Eigen::Matrix<int, 1, Eigen::Dynamic>>& cover, int size,
+                                 const std::vector<int>& depth, const NamingOptions& o) {
+  std::vector<int> voted;
+  for (int j = 0; j < v.size(); ++j)
+    if (v(j) != 0 || (!depth.empty() && cover(j) > 0)) voted.push_back(j);
+  const bool tree = !depth.empty();
+  auto covers = [&](int j) { return tree && cover(j) >= o.cover * size; };
+  std::sort(voted.begin(), voted.end(), [&](int a, int b) {
+    if (covers(a) != covers(b)) return covers(a);
+    if (covers(a) && depth[a] != depth[b]) return depth[a] > depth[b];
+    return v(a) != v(b) ? v(a) > v(b) : a < b;
+  });
+  return voted;
+}
+
+// Depth of every noun in the tree given by parent rows (−1 = root); empty without a tree.
+std::vector<int> tree_depths(const std::vector<int>& parent) {
+  std::vector<int> depth(parent.size(), -1);
+  for (std::size_t r = 0; r < parent.size(); ++r) {
+    int d = 0;
+    for (int p = parent[r]; p >= 0 && d <= static_cast<int>(parent.size()); p = parent[p]) ++d;
+    require(d <= static_cast<int>(parent.size()), "name_clusters: the noun tree has a cycle through noun ", r);
+    depth[r] = d;
+  }
+  return depth;
+}
+
+std::vector<int> first_choice(const std::vector<std::vector<int>>& ranked) {
+  std::vector<int> chosen;
+  for (const auto& r : ranked) chosen.push_back(r.empty() ? -1 : r[0]);
+  return chosen;
+}
+
+// Names unique within the result: the cluster that gives a noun the larger vote keeps it, the
+// other takes its next candidate (greedy over (cluster, candidate) pairs by vote; a cluster
+// with no unused voted noun keeps its first choice).
+std::vector<int> unique_choice(const std::vector<std::vector<int>>& ranked, const RowMatrixD& votes) {
+  const int k = static_cast<int>(ranked.size());
+  std::vector<int> chosen(k, -1), next(k, 0);
+  std::vector<char> taken(static_cast<std::size_t>(votes.cols()), 0);
+  for (int round = 0; round < k; ++round) {
+    // The unassigned cluster whose current candidate has the largest vote share goes next.
+    int pick = -1;
+    double best = -1;
+    for (int c = 0; c < k; ++c) {
+      if (chosen[c] >= 0 || ranked[c].empty()) continue;
+      while (next[c] < static_cast<int>(ranked[c].size()) && taken[ranked[c][next[c]]]) ++next[c];
+      if (next[c] == static_cast<int>(ranked[c].size())) {
+        chosen[c] = ranked[c][0];
+        continue;
+      }
+      const double total = votes.row(c).sum();
+      const double share = total > 0 ? votes(c, ranked[c][next[c]]) / total : 0;
+      if (share > best) best = share, pick = c;
+    }
+    if (pick < 0) break;
+    chosen[pick] = ranked[pick][next[pick]];
+    taken[chosen[pick]] = 1;
+  }
+  return chosen;
 }
 
 }  // namespace
@@ -73,33 +151,44 @@ std::vector<ClusterName> name_clusters(const RowMatrixF& images, const RowMatrix
   });
 
   // Alg. 2 line (10): V ← V + valid scores, one vote vector per cluster. Serial, in image
-  // order, so sums are identical on every target.
+  // order, so sums are identical on every target. `cover` counts the images that voted.
   RowMatrixD votes = RowMatrixD::Zero(k, l);
+  Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> cover =
+      Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(k, l);
   std::vector<int> size(k, 0);
+  const std::vector<int> depth = tree_depths(o.parent);
+  std::vector<int> stamp(static_cast<std::size_t>(l), -1);  // the last image that covered each noun
   for (int i = 0; i < m; ++i) {
     ++size[labels[i]];
-    for (int t = 0; t < top; ++t)
-      votes(labels[i], best_index[static_cast<std::size_t>(i) * top + t]) += best_score[static_cast<std::size_t>(i) * top + t];
+    for (int t = 0; t < top; ++t) {
+      const int j = best_index[static_cast<std::size_t>(i) * top + t];
+      votes(labels[i], j) += best_score[static_cast<std::size_t>(i) * top + t];
+      // The noun and its hypernyms cover image i, each once.
+      for (int r = j; r >= 0 && stamp[r] != i; r = o.parent.empty() ? -1 : o.parent[r]) {
+        stamp[r] = i;
+        ++cover(labels[i], r);
+      }
+    }
   }
 
-  // Output: argmax V, then the runners-up, each with its share of the cluster's total vote.
+  // Every voted noun of each cluster, best candidate first (rank_candidates), then unique names.
+  std::vector<std::vector<int>> ranked(k);
+  for (int c = 0; c < k; ++c) ranked[c] = rank_candidates(votes.row(c), cover.row(c), size[c], depth, o);
+  const std::vector<int> chosen = o.unique ? unique_choice(ranked, votes) : first_choice(ranked);
+
   std::vector<ClusterName> names(k);
-  const int wanted = std::min(l, 1 + o.runners_up);
   for (int c = 0; c < k; ++c) {
     names[c].cluster = c;
     names[c].size = size[c];
-    if (size[c] == 0) continue;
-    std::vector<int> order(l);
-    std::iota(order.begin(), order.end(), 0);
+    if (size[c] == 0 || chosen[c] < 0) continue;
     const auto v = votes.row(c);
-    std::partial_sort(order.begin(), order.begin() + wanted, order.end(),
-                      [&](int a, int b) { return v(a) != v(b) ? v(a) > v(b) : a < b; });
     const double total = v.sum();
-    for (int t = 0; t < wanted; ++t) {
-      if (v(order[t]) == 0) break;  // nouns nobody voted for are not candidates
-      names[c].nouns.push_back(order[t]);
-      names[c].shares.push_back(total != 0 ? v(order[t]) / total : 0.0);
+    names[c].nouns.push_back(chosen[c]);
+    for (int j : ranked[c]) {
+      if (static_cast<int>(names[c].nouns.size()) > o.runners_up) break;
+      if (j != chosen[c]) names[c].nouns.push_back(j);
     }
+    for (int j : names[c].nouns) names[c].shares.push_back(total != 0 ? v(j) / total : 0.0);
   }
   return names;
 }

@@ -177,8 +177,12 @@ RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const Spa
   };
 
   RadResult result;
+  // λ is per image (RadOptions::per_image): the losses and the distance to E are sums over
+  // the M rows of Â, the β penalty is not, so the β-step sees H_b / M. Equivalent to the
+  // paper's objective with λ·M in place of λ.
+  const double scale = o.per_image ? 1.0 / static_cast<double>(omega.rows()) : 1.0;
   VectorD losses = losses_at(a);
-  double previous = objective_value(beta, losses, o.mu, o.lambda, (a - e).squaredNorm());
+  double previous = objective_value(beta, scale * losses, o.mu, o.lambda, scale * (a - e).squaredNorm());
   result.objective.push_back(previous);
   const double keep = 1.0 / (o.mu + 1.0), pull = o.mu / (o.mu + 1.0);
   for (int outer = 0; outer < o.max_outer; ++outer) {
@@ -198,8 +202,8 @@ RadResult rad_in_given_order(const std::vector<SparseMatrixD>& graphs, const Spa
     }
     // β-step (Eq. 38–40).
     losses = losses_at(a);
-    beta = beta_step(losses, o.lambda);
-    const double value = objective_value(beta, losses, o.mu, o.lambda, (a - e).squaredNorm());
+    beta = beta_step(scale * losses, o.lambda);
+    const double value = objective_value(beta, scale * losses, o.mu, o.lambda, scale * (a - e).squaredNorm());
     result.objective.push_back(value);
     result.outer_iterations = outer + 1;
     if (std::abs(value - previous) <= o.outer_tol * std::max(std::abs(previous), 1e-300)) {

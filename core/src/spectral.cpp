@@ -297,10 +297,8 @@ Labels merge_small_components(const SparseMatrixD& affinity, int k, const RowMat
   return labels;
 }
 
-}  // namespace
-
-Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out,
-                           const RowMatrixF* features) {
+Labels cluster_connected(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out,
+                         const RowMatrixF* features) {
   SpectralEmbedding e = spectral_embedding(affinity, o.k, o.tol, o.max_iter, o.backend, o.coordinates);
   Labels labels;
   if (e.components > o.k) {
@@ -319,6 +317,85 @@ Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions&
     labels = kmeans(rows, km).labels;
   }
   if (out) *out = std::move(e);
+  return labels;
+}
+
+// Rows `keep` of a matrix, and the rest filled with the mean of the kept rows of the same label.
+RowMatrixD expand_rows(const RowMatrixD& kept, const std::vector<int>& keep, const Labels& labels, int k) {
+  const Eigen::Index m = static_cast<Eigen::Index>(labels.size());
+  RowMatrixD out = RowMatrixD::Zero(m, kept.cols());
+  if (kept.rows() == 0) return RowMatrixD();
+  RowMatrixD mean = RowMatrixD::Zero(k, kept.cols());
+  std::vector<int> count(k, 0);
+  for (std::size_t r = 0; r < keep.size(); ++r) {
+    mean.row(labels[keep[r]]) += kept.row(static_cast<Eigen::Index>(r));
+    ++count[labels[keep[r]]];
+  }
+  for (int c = 0; c < k; ++c)
+    if (count[c] > 0) mean.row(c) /= count[c];
+  std::vector<char> is_kept(m, 0);
+  for (int i : keep) is_kept[i] = 1;
+  for (Eigen::Index i = 0; i < m; ++i) out.row(i) = mean.row(labels[i]);
+  for (std::size_t r = 0; r < keep.size(); ++r) out.row(keep[r]) = kept.row(static_cast<Eigen::Index>(r));
+  return out;
+}
+
+}  // namespace
+
+Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions& o, SpectralEmbedding* out,
+                           const RowMatrixF* features) {
+  require(o.min_component_fraction >= 0 && o.min_component_fraction < 1, "spectral: min_component_fraction = ",
+          o.min_component_fraction, " must be in [0, 1)");
+  const int m = static_cast<int>(affinity.rows());
+  if (!features || o.min_component_fraction == 0 || o.k < 2) return cluster_connected(affinity, o, out, features);
+  const SparseMatrixD a = clean_affinity(affinity);
+  const Components comps = connected_components(a);
+  const double min_size = o.min_component_fraction * double(m) / double(o.k);
+  int large = 0;  // component ids are ordered by decreasing size
+  while (large < comps.count && comps.size[large] >= min_size) ++large;
+  std::vector<int> keep;
+  for (int i = 0; i < m; ++i)
+    if (comps.of[i] < large) keep.push_back(i);
+  if (large == comps.count || static_cast<int>(keep.size()) <= o.k) return cluster_connected(affinity, o, out, features);
+
+  // Cluster the large components alone (their subgraph has no edge to the small ones).
+  std::vector<int> index(m, -1);
+  for (std::size_t r = 0; r < keep.size(); ++r) index[keep[r]] = static_cast<int>(r);
+  std::vector<Eigen::Triplet<double, int>> entries;
+  for (int i : keep)
+    for (SparseMatrixD::InnerIterator it(a, i); it; ++it) entries.emplace_back(index[i], index[it.col()], it.value());
+  SparseMatrixD sub(static_cast<int>(keep.size()), static_cast<int>(keep.size()));
+  sub.setFromTriplets(entries.begin(), entries.end());
+  RowMatrixF sub_features(static_cast<Eigen::Index>(keep.size()), features->cols());
+  for (std::size_t r = 0; r < keep.size(); ++r) sub_features.row(static_cast<Eigen::Index>(r)) = features->row(keep[r]);
+  SpectralEmbedding e;
+  const Labels sub_labels = cluster_connected(sub, o, &e, &sub_features);
+
+  // Each small component joins the cluster with the most similar mean feature.
+  Labels labels(m, -1);
+  Eigen::MatrixXd cluster_mean = Eigen::MatrixXd::Zero(o.k, features->cols());
+  for (std::size_t r = 0; r < keep.size(); ++r) {
+    labels[keep[r]] = sub_labels[r];
+    cluster_mean.row(sub_labels[r]) += features->row(keep[r]).cast<double>();
+  }
+  cluster_mean.rowwise().normalize();
+  Eigen::MatrixXd piece_mean = Eigen::MatrixXd::Zero(comps.count, features->cols());
+  for (int i = 0; i < m; ++i)
+    if (comps.of[i] >= large) piece_mean.row(comps.of[i]) += features->row(i).cast<double>();
+  std::vector<int> joins(comps.count, -1);
+  for (int c = large; c < comps.count; ++c) {
+    Eigen::Index best = 0;
+    (cluster_mean * piece_mean.row(c).transpose()).maxCoeff(&best);
+    joins[c] = static_cast<int>(best);
+  }
+  for (int i = 0; i < m; ++i)
+    if (labels[i] < 0) labels[i] = joins[comps.of[i]];
+  if (out) {
+    e.vectors = expand_rows(e.vectors, keep, labels, o.k);
+    e.coordinates = expand_rows(e.coordinates, keep, labels, o.k);
+    e.components = comps.count;
+    *out = std::move(e);
+  }
   return labels;
 }
 

@@ -1,6 +1,8 @@
 // Naming clusters (seeds/004…, Appendix H, Algorithm 2; ALGORITHM.md §6): every image votes
 // with its top-5 cosine scores against the whole vocabulary; a cluster is named by the noun
 // with the largest total vote, and the runners-up are reported with their vote shares.
+// Two choices beyond seed 004 (NamingOptions): names prefer the most specific noun that still
+// covers the cluster when depths are known, and are unique within a result.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -16,6 +18,16 @@ struct NamingOptions {
   // scores vote instead). vlc::cluster passes Options::noun_mask (e.g. WordNet hierarchy
   // filtering), so that nouns the user dropped as too generic do not come back as names.
   std::vector<std::uint8_t> allowed;
+  // Optional, L entries: each noun's hypernym as a vocabulary row (−1 = none), e.g. WordNet's.
+  // Given, the name is the most specific noun that covers at least `cover` of the cluster (the
+  // noun or a hyponym of it is in the image's top list; naming.cpp: rank_candidates, why), and
+  // the hypernym that out-voted it stays among the runners-up. Empty: the largest vote names
+  // the cluster (seed 004).
+  std::vector<int> parent;
+  double cover = 0.8;
+  // No two clusters share a name: the one with the larger vote keeps the noun, the other
+  // takes its next candidate.
+  bool unique = true;
 };
 
 struct ClusterName {

@@ -9,7 +9,15 @@ class Backend;
 
 struct RadOptions {
   double mu = 0.1;           // μ, pull towards E = I (Eq. 11)
-  double lambda = 10.0;      // λ, β regulariser (Eq. 11)
+  double lambda = 10.0;      // λ, β regulariser (Eq. 11), per image when per_image (below)
+  // Measure the objective per image: the β-step (Eq. 38–40) sees H_b / M instead of H_b, i.e.
+  // the paper's objective with λ·M for λ. Why: H_b = ‖Â‖² − ⟨Â, S_b Â S_b⟩ and ‖Â − E‖² are
+  // sums over the M rows of Â while (λ/2)‖β‖² is not, so with a fixed λ the β-step turns
+  // one-hot as M grows (the H_b differ by more than λ: measured on the CLIP-faithful
+  // CIFAR-20-like set, bench/quality.py, β collapsed onto one or two templates and ACC fell
+  // below the naive mean; table in bench/README.md). Per image, λ = 10 means the same at
+  // every M. false = the paper's literal form.
+  bool per_image = true;
   int max_outer = 20;
   double outer_tol = 1e-5;   // relative change of the full objective
   int max_inner = 30;

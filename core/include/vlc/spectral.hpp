@@ -15,6 +15,14 @@ struct SpectralOptions {
   int max_iter = 3000;   // Lanczos restarts
   const Backend* backend = nullptr;  // runs the Lanczos mat-vec (backend.hpp); null = CPU
   int coordinates = 0;   // also compute SpectralEmbedding::coordinates with this many columns
+  // Components smaller than this fraction of the mean cluster size M/k never become clusters
+  // of their own: they join the most similar cluster (spectral_clustering). 0 = every
+  // component is eligible (the exact treatment). Why: on CLIP-like data a third or more of
+  // the images have no mutual neighbour, so §2's isolated-node rule leaves pieces of 1–12
+  // images; each piece is an exact eigenvalue 1 and took a cluster of its own (on the
+  // CLIP-faithful ImageNet-Dogs-like set ntk-single returned pieces of 12, 5, 5 and ten of 2
+  // images as clusters). Same fraction as the automatic-K size check.
+  double min_component_fraction = 0.25;
 };
 
 struct SpectralEmbedding {
@@ -50,7 +58,10 @@ SpectralEmbedding spectral_embedding(const SparseMatrixD& affinity, int k, doubl
                                      const Backend* backend = nullptr, int coordinates = 0);
 
 // Row-normalised embedding → k-means → labels 0..k−1.
-// When the graph has more components than k, the k largest components become the clusters
+// With features, components below min_component_fraction·M/k nodes are set aside: the rest
+// is clustered, then each small component joins the cluster whose mean feature row is most
+// cosine-similar to the component's mean (its rows of the embedding are that cluster's mean).
+// When the graph (or the rest) has more components than k, the k largest components become the clusters
 // and every node of a smaller component joins the cluster whose mean feature row is most
 // cosine-similar to its component's mean (features: the unit image embeddings). Without
 // features that case is an error.
