@@ -250,3 +250,15 @@ TEST_CASE("K rules on the synthetic generator (benchmark)", "[.k-bench]") {
     }
   }
 }
+
+TEST_CASE("automatic K has a working range on a few images", "[estimate-k]") {
+  // min(50, ⌊M/5⌋) is empty below 10 images; the default keeps min(⌊M/2⌋, 9) candidates' worth.
+  CHECK(vlc::k_range(3, 0, 0) == std::make_pair(2, 2));
+  CHECK(vlc::k_range(5, 0, 0) == std::make_pair(2, 2));
+  CHECK(vlc::k_range(9, 0, 0) == std::make_pair(2, 4));
+  CHECK(vlc::k_range(19, 0, 0) == std::make_pair(2, 9));
+  CHECK(vlc::k_range(20, 0, 0) == std::make_pair(2, 9));
+  CHECK(vlc::k_range(60, 0, 0) == std::make_pair(2, 12));
+  CHECK(vlc::k_range(1000, 0, 0) == std::make_pair(2, 50));
+  CHECK_THROWS_WITH(vlc::k_range(2, 0, 0), Catch::Contains("empty"));
+}

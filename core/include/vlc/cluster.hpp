@@ -42,7 +42,7 @@ struct Options {
   // k̃ uses kmax (more fine centres only keep more nouns).
   int k = 2;
   int kmin = 2;             // automatic K: smallest candidate
-  int kmax = 0;             // automatic K: largest candidate; 0 = min(50, ⌊M/5⌋)
+  int kmax = 0;             // automatic K: largest candidate; 0 = default_kmax(M) = min(50, max(⌊M/5⌋, min(⌊M/2⌋, 9)))
   KRule k_rule = KRule::Eigengap;  // automatic K, graph methods (estimate_k.hpp: why)
   bool k_both_curves = true;  // automatic K: also the other rule's curve (costs kmax k-means runs)
   double k_min_cluster_fraction = 0.25;  // automatic K, eigengap: EstimateKOptions::min_cluster_fraction

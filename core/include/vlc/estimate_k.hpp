@@ -64,7 +64,7 @@ KRule parse_k_rule(const std::string& name);  // throws vlc::Error listing the v
 
 struct EstimateKOptions {
   int kmin = 2;
-  int kmax = 0;            // 0: min(50, ⌊M/5⌋)
+  int kmax = 0;            // 0: default_kmax(M) = min(50, max(⌊M/5⌋, min(⌊M/2⌋, 9)))
   KRule rule = KRule::Eigengap;  // see the evidence above
   double epsilon2 = 0.1;   // ε² of seed 004 Sec. F
   bool model_cost = true;  // coding_length's (n_j + d) form; false: ALGORITHM.md's n_j form
@@ -93,6 +93,8 @@ struct KEstimate {
 
 // The candidate range [kmin, kmax] after defaults and clamping to what M allows; throws
 // vlc::Error when it is empty.
+// The default largest candidate: min(50, M − 1, max(2, ⌊M/5⌋, min(⌊M/2⌋, 9))).
+int default_kmax(int m);
 std::pair<int, int> k_range(int m, int kmin, int kmax);
 
 // Lossy coding length of a partition, in bits per image (seed 004 Sec. F; its source, Ma et
