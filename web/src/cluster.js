@@ -6,7 +6,7 @@
 // runPipeline() is the same pipeline in the calling thread.
 
 import { decodeImage, preprocessImage } from './preprocess.js';
-import { Encoder, loadBytes } from './encoder.js';
+import { Encoder, loadBytes, runtimeImport } from './encoder.js';
 import {
   checkAttached, checkFunction, checkOptionKeys, checkSignal, describe, positiveInteger,
 } from './options.js';
@@ -32,30 +32,46 @@ export const MIN_IMAGE_SIDE = 8;
 const modules = new Map();
 
 /**
+ * The package's own vlc_wasm.mjs and vlc_wasm.wasm. Each `new URL('…', import.meta.url)` is
+ * written out literally: that is the form Vite, webpack 5 and Rollup recognise, copy into the
+ * build (under a hashed name) and rewrite, so the core loads from a bundled app with no config.
+ */
+function packagedCore() {
+  return {
+    module: new URL('../dist/vlc_wasm.mjs', import.meta.url).href,
+    wasm: new URL('../dist/vlc_wasm.wasm', import.meta.url).href,
+  };
+}
+
+/**
  * Loads (once per URL) the Emscripten module web/dist/vlc_wasm.mjs.
- * @param {{url?: string | URL}} [options] url of vlc_wasm.mjs (default: next to this package's web/dist/)
+ * @param {{url?: string | URL}} [options] url of vlc_wasm.mjs (default: this package's web/dist/;
+ *   a given URL needs vlc_wasm.wasm beside it)
  */
 export function loadVlcModule(options = {}) {
-  const url = String(options.url ?? new URL('../dist/vlc_wasm.mjs', import.meta.url));
+  const packaged = packagedCore();
+  const url = options.url == null ? packaged.module : String(options.url);
+  // A bundler renames the two files independently, so the .wasm is not always beside the .mjs.
+  const wasmUrl = options.url == null ? packaged.wasm : url.replace(/\.mjs(\?.*)?$/, '.wasm');
   let p = modules.get(url);
   if (!p) {
     p = (async () => {
       let factory;
       try {
-        factory = (await import(/* @vite-ignore */ url)).default;
+        factory = (await runtimeImport(url)).default;
       } catch (e) {
         throw new Error(`cannot load the clustering core ${url}: ${message(e)} (build it with scripts/build-wasm)`);
       }
-      // scriptDirectory is the folder of vlc_wasm.mjs in browsers, workers and node (where
-      // Emscripten 3.1.6's default, a file: URL string, cannot be opened by fs).
       /** @type {Record<string, any>} */
-      const args = { locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => dir + path };
+      const args = {
+        locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => (path.endsWith('.wasm') ? wasmUrl : dir + path),
+      };
       // Under node, read the .wasm ourselves: node's global fetch() cannot load file paths, and
       // Emscripten 3.1.6 prefers fetch() whenever it exists.
       const isNode = typeof process === 'object' && !!process.versions?.node && typeof window === 'undefined';
-      if (isNode && url.startsWith('file:')) {
-        const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-        args.wasmBinary = await readFile(new URL(url.replace(/\.mjs$/, '.wasm')));
+      if (isNode && wasmUrl.startsWith('file:')) {
+        const { readFile } = await runtimeImport('node:fs/promises');
+        args.wasmBinary = await readFile(new URL(wasmUrl));
       }
       return factory(args);
     })();
@@ -594,7 +610,7 @@ export async function runPipeline(files, options = {}) {
   progress('load', 0, 1);
   const mf = modelFiles(options.model);
   let ort = options.ort;
-  if (!ort && options.ortUrl) ort = await import(/* @vite-ignore */ String(options.ortUrl));
+  if (!ort && options.ortUrl) ort = await runtimeImport(String(options.ortUrl));
   if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
   const [encoder, vocabulary] = await Promise.all([
     Encoder.load({
@@ -788,6 +804,18 @@ function absoluteModel(/** @type {any} */ model) {
 }
 
 /**
+ * The pipeline's module worker. The default is spelled out as
+ * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`: bundlers (Vite,
+ * webpack 5, Rollup plugins) recognise only that literal form and then build worker.js with its
+ * imports as a worker chunk; any other spelling leaves a URL to unbundled source.
+ * @param {string | URL | undefined} workerUrl
+ */
+function startWorker(workerUrl) {
+  if (workerUrl != null) return new Worker(workerUrl, { type: 'module' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+}
+
+/**
  * The whole pipeline, in a module Web Worker when one can be started (else in this thread).
  * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
  * @param {Record<string, any>} options
@@ -808,10 +836,9 @@ export function clusterImages(files, options = {}) {
   for (const key of ['ortUrl', 'wasmUrl']) if (posted[key]) posted[key] = absolute(posted[key]);
   if (posted.vocabulary) posted.vocabulary = absoluteModel(posted.vocabulary);
   if (typeof posted.wasmPaths === 'string') posted.wasmPaths = absolute(posted.wasmPaths);
-  if (!posted.wasmUrl) posted.wasmUrl = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(abortError(signal, 'clusterImages')); return; }
-    const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = startWorker(options.workerUrl);
     const finish = () => {
       worker.terminate();
       signal?.removeEventListener('abort', onAbort);
