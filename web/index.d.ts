@@ -528,15 +528,20 @@ export interface ClusterImagesResult {
 }
 
 export type ImageInput = Blob | (PixelData & { name?: string });
+/**
+ * The files to cluster: an `<input type=file>`'s FileList, File[] or Blob[] (e.g. from a drop or
+ * fetch), or decoded pixels; anything with a length and indices.
+ */
+export type ImageFiles = ArrayLike<ImageInput>;
 
 /**
  * Decode -> encode -> noun filtering -> kept nouns encoded per template -> cluster -> names, in a
  * module Web Worker. Bad files are reported in `errors` and the rest is clustered; a model that
  * cannot be loaded rejects the promise with an Error naming the URL.
  */
-export declare function clusterImages(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+export declare function clusterImages(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
 /** The same pipeline in the calling thread. */
-export declare function runPipeline(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+export declare function runPipeline(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
 /** URLs of a model folder's files. */
 export declare function modelFiles(model: ModelSpec): { vision: string; text: string; vocab: string; merges: string; vocabulary: VocabularySource; id: string };
 

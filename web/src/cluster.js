@@ -592,7 +592,7 @@ export function modelFiles(model) {
 
 /**
  * The whole pipeline in the calling thread (clusterImages runs this in a worker).
- * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
  * @param {Record<string, any>} options
  */
 export async function runPipeline(files, options = {}) {
@@ -817,7 +817,7 @@ function startWorker(workerUrl) {
 
 /**
  * The whole pipeline, in a module Web Worker when one can be started (else in this thread).
- * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
  * @param {Record<string, any>} options
  */
 export function clusterImages(files, options = {}) {

@@ -1,10 +1,10 @@
-// The package in a bundled web app (issue 16): the fixture app web/test-apps/vite/ is installed
-// from the packed tarball (`npm pack`), set up as web/README.md "Using it with a bundler" says
-// (the model and the three onnxruntime-web files in public/, nothing else), built with Vite for
+// The package in a bundled web app (issue 16): the fixture app web/test-apps/vite/ gets the two
+// snippets of web/README.md "Using it with a bundler" as they are — the shell setup (run by bash;
+// its `npm install vlcluster` installs the packed tarball instead, --prefer-offline from the npm
+// cache, and CLIP_MODEL_DIR is the tiny model) and src/photos.js — then is built with Vite for
 // production and run in headless Chromium: the WebAssembly core in the page and the photo
 // pipeline in the package's Worker must both work, and no copy of onnxruntime-web may be bundled.
-// Vite 7 comes from the repository's devDependencies; the app gets only vlcluster (and its
-// dependency onnxruntime-web) from the tarball, installed --prefer-offline from the npm cache.
+// Vite 7 comes from the repository's devDependencies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../test-apps/chromium.mjs';
+import { readmeExample } from '../test-apps/readme.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const vite = join(root, 'node_modules/vite/bin/vite.js');
@@ -21,7 +22,7 @@ const missing = missingBrowser(playwright)
   ?? (!existsSync(vite) ? 'vite is not installed (scripts/setup: npm install)' : null)
   ?? (!existsSync(join(root, 'web/dist/vlc_wasm.wasm')) ? 'web/dist not built (scripts/build-wasm)' : null);
 
-/** The three onnxruntime-web files the default execution providers (webgpu, then wasm) load. */
+/** The three onnxruntime-web files the README says the default providers (webgpu, then wasm) load. */
 const ORT_FILES = ['ort.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 
 let tmp;
@@ -35,12 +36,14 @@ before(() => {
   app = join(tmp, 'app');
   cpSync(join(root, 'web/test-apps/vite'), app, { recursive: true });
   writeFileSync(join(app, 'package.json'), '{"name": "vite-app", "version": "1.0.0", "private": true, "type": "module"}\n');
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, packed.filename)], { cwd: app, env, stdio: 'pipe' });
-  // The README's setup: the model folder and the three ort files, served as they are.
-  mkdirSync(join(app, 'public/models'), { recursive: true });
-  mkdirSync(join(app, 'public/ort'), { recursive: true });
-  cpSync(join(root, 'models/tiny-clip'), join(app, 'public/models/tiny-clip'), { recursive: true });
-  for (const f of ORT_FILES) cpSync(join(app, 'node_modules/onnxruntime-web/dist', f), join(app, 'public/ort', f));
+  const setup = readmeExample('bundler-setup');
+  assert.match(setup, /^npm install vlcluster$/m);
+  const install = `npm install --prefer-offline --no-audit --no-fund '${join(tmp, packed.filename)}'`;
+  execFileSync('bash', ['-euo', 'pipefail', '-c', setup.replace(/^npm install vlcluster$/m, install)], {
+    cwd: app, env: { ...env, CLIP_MODEL_DIR: join(root, 'models/tiny-clip') }, stdio: 'pipe',
+  });
+  mkdirSync(join(app, 'src'));
+  writeFileSync(join(app, 'src/photos.js'), readmeExample('bundler'));
 });
 
 after(() => {
@@ -79,6 +82,7 @@ test('a Vite production build of an app using the packed package clusters in Chr
     assert.equal(r.backend, 'wasm');
     assert.deepEqual(errors, []);
     const ort = [...new Set(server.requests.filter((p) => p.startsWith('/ort/')))].sort();
+    assert.deepEqual(readdirSync(join(app, 'public/ort')).sort(), [...ORT_FILES].sort(), 'the README copies the three files');
     assert.deepEqual(ort, ORT_FILES.map((f) => `/ort/${f}`).sort(), 'ort loads exactly the three documented files');
     assert.deepEqual(browser.offsite, [], 'no request left 127.0.0.1');
   } finally {

@@ -12,17 +12,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readmeExample } from '../test-apps/readme.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(root, 'web/dist/vlc_wasm.mjs')) && existsSync(join(root, 'web/dist/vlc_wasm.wasm'));
-
-/** The ```js block that follows the marker <!-- example: node --> in web/README.md. */
-function readmeExample() {
-  const text = readFileSync(join(root, 'web/README.md'), 'utf8');
-  const m = /<!-- example: node -->\s*```js\n([\s\S]*?)```/.exec(text);
-  assert.ok(m, 'web/README.md has a node example');
-  return m[1];
-}
 
 /** package.json says MIT, and the LICENSE beside it is the MIT text with the project's copyright. */
 function checkLicense(dir) {
@@ -69,7 +62,7 @@ test('npm pack -> offline install in a fresh folder -> the README example runs',
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(tmp, info.filename)], { cwd: app, env, stdio: 'pipe' });
     assert.ok(existsSync(join(app, 'node_modules/vlcluster/web/dist/vlc_wasm.wasm')));
     assert.ok(existsSync(join(app, 'node_modules/onnxruntime-web/package.json')), 'the dependency came from the cache');
-    writeFileSync(join(app, 'example.mjs'), readmeExample());
+    writeFileSync(join(app, 'example.mjs'), readmeExample('node'));
     const printed = execFileSync(process.execPath, ['example.mjs'], { cwd: app, encoding: 'utf8' });
     assert.match(printed, /^k = 3$/m, printed);
     assert.match(printed, /^labels: Int32Array\(60\)/m, printed);

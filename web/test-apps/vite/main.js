@@ -1,9 +1,11 @@
-// A Vite app using vlcluster as the package README says (web/README.md, "Using it with a
-// bundler"): the WebAssembly core in the page, and the photo pipeline in the package's Worker.
+// A Vite app using vlcluster as the package README says: the WebAssembly core in the page, and
+// the photo pipeline in the package's Worker through src/photos.js, which the test writes from
+// web/README.md "Using it with a bundler" (as is the app's public/ folder).
 // web/test/bundler.test.mjs builds it from the packed tarball and runs it in headless Chromium;
 // the results land in window.result. (It is not under web/test/: node --test would run every .js
 // file there as a test.)
-import { clusterEmbeddings, clusterImages } from 'vlcluster';
+import { clusterEmbeddings } from 'vlcluster';
+import { clusterPhotos } from './src/photos.js';
 
 /** 12 PNGs in 3 colours (photo i has colour i % 3), drawn here. */
 async function photos() {
@@ -30,12 +32,8 @@ async function run() {
   const embeddings = await clusterEmbeddings(images, null, { numImages: 30, dim: d, k: 3, method: 'kmeans' });
 
   // Photos, through the Worker.
-  const result = await clusterImages(await photos(), {
-    model: '/models/tiny-clip/',
-    ortUrl: '/ort/ort.min.mjs',
-    wasmPaths: '/ort/',
-    k: 3,
-  });
+  // k: 3, as the automatic K looks at 2..⌊M/5⌋ = 2 for 12 photos.
+  const result = await clusterPhotos(await photos(), { k: 3 });
   return { embeddingLabels: Array.from(embeddings.labels), labels: Array.from(result.labels), k: result.k, backend: result.backend, errors: result.errors };
 }
 
