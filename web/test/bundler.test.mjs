@@ -4,7 +4,8 @@
 // cache, and CLIP_MODEL_DIR is the tiny model) and src/photos.js — then is built with Vite for
 // production and run in headless Chromium: the WebAssembly core in the page and the photo
 // pipeline in the package's Worker must both work, and no copy of onnxruntime-web may be bundled.
-// Vite 7 comes from the repository's devDependencies.
+// The same app is then built with webpack 5 (no config but entry and output). Vite 7 and webpack 5
+// come from the repository's devDependencies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { readmeExample } from '../test-apps/readme.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const vite = join(root, 'node_modules/vite/bin/vite.js');
+const webpack = await import('webpack').then((m) => m.default, () => null);
 const playwright = await loadPlaywright();
 const missing = missingBrowser(playwright)
   ?? (!existsSync(vite) ? 'vite is not installed (scripts/setup: npm install)' : null)
@@ -50,17 +52,20 @@ after(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-test('a Vite production build of an app using the packed package clusters in Chromium, through the Worker', { skip: missing ?? false, timeout: 180000 }, async () => {
-  const log = execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  assert.doesNotMatch(log, /warn|error/i, `vite build printed warnings: ${log}`);
-  const assets = readdirSync(join(app, 'dist/assets'));
-  assert.ok(assets.some((f) => /^vlc_wasm-.*\.wasm$/.test(f)), `the core's .wasm is emitted (${assets})`);
-  assert.ok(assets.some((f) => /^worker-.*\.js$/.test(f)), `the worker is its own bundle (${assets})`);
-  assert.ok(!assets.some((f) => f.includes('ort')), `no onnxruntime-web file was bundled (${assets})`);
-  const js = assets.filter((f) => /\.m?js$/.test(f)).reduce((s, f) => s + statSync(join(app, 'dist/assets', f)).size, 0);
-  assert.ok(js < 300 * 1024, `${js} bytes of JS: no copy of onnxruntime-web (its ort.min.mjs alone is 368 KB)`);
+/** JS files among a build's assets add up to less than one copy of onnxruntime-web's ort.min.mjs (368 KB). */
+function checkNoOrt(dir, files) {
+  assert.ok(!files.some((f) => f.includes('ort')), `no onnxruntime-web file was bundled (${files})`);
+  const js = files.filter((f) => /\.m?js$/.test(f)).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+  assert.ok(js < 300 * 1024, `${js} bytes of JS: no copy of onnxruntime-web`);
+}
 
-  const server = await serveStatic(join(app, 'dist'));
+/**
+ * Serves a built app, opens it in Chromium and checks what main.js reports: the core clustered
+ * the embeddings in the page, the worker clustered the photos, ort loaded the three files.
+ * @param {string} dist the built app, with the public/ files beside it
+ */
+async function runBuiltApp(dist) {
+  const server = await serveStatic(dist);
   const browser = await launchChromium(playwright);
   try {
     const page = await browser.context.newPage();
@@ -82,11 +87,42 @@ test('a Vite production build of an app using the packed package clusters in Chr
     assert.equal(r.backend, 'wasm');
     assert.deepEqual(errors, []);
     const ort = [...new Set(server.requests.filter((p) => p.startsWith('/ort/')))].sort();
-    assert.deepEqual(readdirSync(join(app, 'public/ort')).sort(), [...ORT_FILES].sort(), 'the README copies the three files');
     assert.deepEqual(ort, ORT_FILES.map((f) => `/ort/${f}`).sort(), 'ort loads exactly the three documented files');
     assert.deepEqual(browser.offsite, [], 'no request left 127.0.0.1');
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+test('the README setup copies the three ort files', { skip: missing ?? false }, () => {
+  assert.deepEqual(readdirSync(join(app, 'public/ort')).sort(), [...ORT_FILES].sort());
+});
+
+test('a Vite production build of the app clusters in Chromium, in the page and through the Worker', { skip: missing ?? false, timeout: 180000 }, async () => {
+  const log = execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.doesNotMatch(log, /warn|error/i, `vite build printed warnings: ${log}`);
+  const assets = readdirSync(join(app, 'dist/assets'));
+  assert.ok(assets.some((f) => /^vlc_wasm-.*\.wasm$/.test(f)), `the core's .wasm is emitted (${assets})`);
+  assert.ok(assets.some((f) => /^worker-.*\.js$/.test(f)), `the worker is its own bundle (${assets})`);
+  checkNoOrt(join(app, 'dist/assets'), assets);
+  await runBuiltApp(join(app, 'dist'));  // Vite copies public/ into dist/
+});
+
+test('a webpack 5 production build of the app (no loaders, no plugins) clusters in Chromium too', { skip: (missing ?? (!webpack && 'webpack is not installed')) || false, timeout: 180000 }, async () => {
+  const out = join(app, 'dist-webpack');
+  const stats = await new Promise((resolve, reject) => {
+    webpack({ mode: 'production', context: app, entry: './main.js', output: { path: out }, performance: { hints: false } })
+      .run((err, s) => (err ? reject(err) : resolve(s)));
+  });
+  const info = stats.toJson({ all: false, errors: true, warnings: true });
+  assert.deepEqual([...info.errors, ...info.warnings].map((e) => e.message), [], 'webpack: no errors or warnings');
+  const assets = readdirSync(out);
+  assert.ok(assets.some((f) => f.endsWith('.wasm')), `the core's .wasm is emitted (${assets})`);
+  assert.ok(assets.filter((f) => f.endsWith('.js')).length >= 2, `the worker is its own chunk (${assets})`);
+  checkNoOrt(out, assets);
+  // webpack makes no HTML page and has no public/ folder: the app's server serves both.
+  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><pre id="out">running</pre><script src="./main.js"></script>\n');
+  cpSync(join(app, 'public'), out, { recursive: true });
+  await runBuiltApp(out);
 });
