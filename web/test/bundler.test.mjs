@@ -8,7 +8,7 @@
 // come from the repository's devDependencies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,4 +125,42 @@ test('a webpack 5 production build of the app (no loaders, no plugins) clusters 
   writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><pre id="out">running</pre><script src="./main.js"></script>\n');
   cpSync(join(app, 'public'), out, { recursive: true });
   await runBuiltApp(out);
+});
+
+/** Starts `vite` (the dev server) in the app on a free port; resolves to {url, stop}. */
+async function startViteDev() {
+  const child = spawn(process.execPath, [vite, '--host', '127.0.0.1', '--port', '0', '--clearScreen', 'false'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vite dev did not start: ${output}`)), 60000);
+    const read = (/** @type {Buffer} */ chunk) => {
+      output += chunk;
+      // eslint-disable-next-line no-control-regex
+      const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vite dev exited with ${code}: ${output}`)); });
+  });
+  return { url, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+test('vite dev with the README\'s vite.config.js serves the app, and it clusters in Chromium', { skip: missing ?? false, timeout: 180000 }, async () => {
+  writeFileSync(join(app, 'vite.config.js'), readmeExample('vite-dev'));
+  const dev = await startViteDev();
+  const browser = await launchChromium(playwright);
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(dev.url);
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 150000 });
+    const r = await page.evaluate(() => window.result);
+    assert.equal(r.error, undefined, `the app failed under vite dev: ${r.error}`);
+    assert.equal(new Set(r.embeddingLabels).size, 3);
+    assert.deepEqual([0, 1, 2].map((g) => new Set(r.labels.filter((_, i) => i % 3 === g)).size), [1, 1, 1], `labels ${r.labels}`);
+    assert.deepEqual(browser.offsite, [], 'no request left 127.0.0.1');
+  } finally {
+    await browser.close();
+    await dev.stop();
+  }
 });
