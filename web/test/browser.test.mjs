@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../test-apps/chromium.mjs';
+import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../testing/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const playwright = await loadPlaywright();

@@ -1,4 +1,4 @@
-// The package in a bundled web app (issue 16): the fixture app web/test-apps/vite/ gets the two
+// The package in a bundled web app (issue 16): the fixture app web/testing/app/ gets the two
 // snippets of web/README.md "Using it with a bundler" as they are — the shell setup (run by bash;
 // its `npm install vlcluster` installs the packed tarball instead, --prefer-offline from the npm
 // cache, and CLIP_MODEL_DIR is the tiny model) and src/photos.js — then is built with Vite for
@@ -13,8 +13,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../test-apps/chromium.mjs';
-import { readmeExample } from '../test-apps/readme.mjs';
+import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../testing/chromium.mjs';
+import { readmeExample } from '../testing/readme.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const vite = join(root, 'node_modules/vite/bin/vite.js');
@@ -36,7 +36,7 @@ before(() => {
   const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
   const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, env, encoding: 'utf8' }))[0];
   app = join(tmp, 'app');
-  cpSync(join(root, 'web/test-apps/vite'), app, { recursive: true });
+  cpSync(join(root, 'web/testing/app'), app, { recursive: true });
   writeFileSync(join(app, 'package.json'), '{"name": "vite-app", "version": "1.0.0", "private": true, "type": "module"}\n');
   const setup = readmeExample('bundler-setup');
   assert.match(setup, /^npm install vlcluster$/m);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ, runPipeline,
 } from '../src/cluster.js';
+import { tinyModel, toy } from '../testing/data.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = process.env.VLC_CLI ?? join(root, 'build/native/native/vlcluster');
@@ -121,17 +122,6 @@ test('clusterEmbeddings gives the native CLI\'s labels on the same synthetic dat
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Small clustered data: 3 groups around random centres, d = 16, 7 templates of 20 nouns. */
-function toy(m = 30, d = 16, l = 20, b = 7) {
-  let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, rnd));
-  const images = new Float32Array(m * d);
-  for (let i = 0; i < m; i++) for (let c = 0; c < d; c++) images[i * d + c] = centres[i % 3][c] * 4 + rnd();
-  const templates = Array.from({ length: b }, () => Float32Array.from({ length: l * d }, rnd));
-  return { images, templates, m, d, l, b };
-}
 
 test('core errors arrive as JS Error objects with the core\'s message', async () => {
   const { images, templates, d, m } = toy();
@@ -245,15 +235,7 @@ test('genericLevels: clusterEmbeddings never keeps nouns above the depth cut; ba
 
 test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset\'s depths)', async () => {
   const ort = await import('onnxruntime-web');
-  const tiny = join(root, 'models/tiny-clip/');
-  const model = {
-    id: 'tiny-clip-test',
-    vision: readFileSync(`${tiny}vision_model.onnx`),
-    text: readFileSync(`${tiny}text_model.onnx`),
-    vocab: readFileSync(`${tiny}vocab.json`),
-    merges: readFileSync(`${tiny}merges.txt`),
-    vocabulary: { json: `${tiny}nouns.json`, bin: `${tiny}nouns.f16.bin` },
-  };
+  const model = tinyModel('tiny-clip-test');
   const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
   const files = Array.from({ length: 12 }, (_, i) => {
     const [r, g, b] = colours[i % 3];

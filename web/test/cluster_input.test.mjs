@@ -4,18 +4,8 @@
 // against the array lengths, unknown option keys rejected with the closest valid one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterEmbeddings, clusterImages, filterNouns, loadVlcModule } from '../src/cluster.js';
-
-/** 3 groups around random centres, rows of d values, B templates of L nouns. */
-function toy(m = 30, d = 16, l = 20, b = 7) {
-  let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, rnd));
-  const images = new Float32Array(m * d);
-  for (let i = 0; i < m; i++) for (let c = 0; c < d; c++) images[i * d + c] = centres[i % 3][c] * 4 + rnd();
-  const templates = Array.from({ length: b }, () => Float32Array.from({ length: l * d }, rnd));
-  return { images, templates, m, d, l, b };
-}
+import { clusterEmbeddings, clusterImages, filterNouns, loadVlcModule, runPipeline } from '../src/cluster.js';
+import { tinyModel, toy } from '../testing/data.mjs';
 
 /** A Float32Array whose buffer has been transferred away. */
 function detached(n) {
@@ -160,4 +150,24 @@ test('seed: the valid range is named; 2^53 − 1 is accepted', async () => {
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, seed: 1.5 }), /option seed = 1\.5 must be an integer/);
   const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, seed: 2 ** 53 - 1 });
   assert.equal(r.k, 3);
+});
+
+test('runPipeline (in-thread clusterImages): aborting or throwing during the core\'s stages stops the core and rejects with the reason', { timeout: 120000 }, async () => {
+  const model = tinyModel('tiny-clip-cancel-test');
+  const files = Array.from({ length: 9 }, (_, i) => {
+    const data = new Uint8ClampedArray(16 * 16 * 4);
+    for (let p = 0; p < 16 * 16; p++) data.set([i % 3 === 0 ? 220 : 30, i % 3 === 1 ? 200 : 30, i % 3 === 2 ? 220 : 30, 255], 4 * p);
+    return { name: `img${i}.png`, data, width: 16, height: 16 };
+  });
+  const ort = await import('onnxruntime-web');
+  const options = { model, ort, numThreads: 1, executionProviders: ['wasm'], k: 3, cache: false, worker: false };
+  const ac = new AbortController();
+  const seen = [];
+  await assert.rejects(runPipeline(files, { ...options, signal: ac.signal, onProgress: (p) => { seen.push(p.stage); if (p.stage === 'cluster:graph') ac.abort(); } }),
+    (e) => e instanceof DOMException && e.name === 'AbortError');
+  assert.ok(seen.includes('cluster:filter') && !seen.includes('cluster:spectral') && !seen.includes('name'), `stopped in the core: ${seen}`);
+  const boom = new Error('onProgress failed');
+  await assert.rejects(runPipeline(files, { ...options, onProgress: (p) => { if (p.stage === 'cluster:rad') throw boom; } }), (e) => e === boom);
+  const r = await runPipeline(files, options);
+  assert.equal(r.labels.length, 9, 'and the pipeline still runs');
 });

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readmeExample } from '../test-apps/readme.mjs';
+import { readmeExample } from '../testing/readme.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(root, 'web/dist/vlc_wasm.mjs')) && existsSync(join(root, 'web/dist/vlc_wasm.wasm'));
