@@ -123,7 +123,10 @@ export interface EncoderLoadOptions {
   tokenizer?: ClipTokenizer;
   /** Tried in order; default ['webgpu', 'wasm']. */
   executionProviders?: string[];
-  /** The onnxruntime module (default: import('onnxruntime-web')). */
+  /**
+   * The onnxruntime module. Default: the bare name 'onnxruntime-web' imported at run time (works
+   * under node; in a browser pass it, e.g. `import * as ort from 'onnxruntime-web'`).
+   */
   ort?: unknown;
   /** Sets ort.env.wasm.numThreads. */
   numThreads?: number;

@@ -29,7 +29,8 @@ export const DEFAULT_EXECUTION_PROVIDERS = Object.freeze(['webgpu', 'wasm']);
  * @property {Source} [merges] merges.txt
  * @property {ClipTokenizer} [tokenizer] instead of vocab + merges
  * @property {string[]} [executionProviders] tried in order; default ['webgpu', 'wasm']
- * @property {any} [ort] the onnxruntime module to use (default: import('onnxruntime-web')); tests
+ * @property {any} [ort] the onnxruntime module to use (default: the bare name imported at run time,
+ *   importOrt); tests
  *   pass onnxruntime-node or onnxruntime-web explicitly
  * @property {number} [numThreads] sets ort.env.wasm.numThreads (a global of the ort module)
  * @property {object} [sessionOptions] extra InferenceSession options (executionProviders is set here)

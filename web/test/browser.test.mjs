@@ -212,3 +212,16 @@ test('clusterImages in Chromium: the second run takes the kept nouns\' text embe
   assert.equal(second.result.textCache.hits, second.result.textCache.total);
   assert.deepEqual(Array.from(second.result.labels), Array.from(first.result.labels), 'same labels from cached embeddings');
 });
+
+test('Encoder.load in Chromium without `ort`: the package imports no onnxruntime-web by itself, and says what to pass', { skip: missing ?? false, timeout: 60000 }, async () => {
+  const message = await page.evaluate(async () => {
+    const { Encoder } = await import('/web/src/encoder.js');
+    try {
+      await Encoder.load({ vision: '/models/tiny-clip/vision_model.onnx' });
+      return 'loaded';
+    } catch (e) {
+      return e.message;
+    }
+  });
+  assert.match(message, /^Encoder\.load: no `ort` given, and import\('onnxruntime-web'\) failed \(.+\): pass ort \(import \* as ort from 'onnxruntime-web'\), or clusterImages' ortUrl/);
+});
