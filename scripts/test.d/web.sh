@@ -2,7 +2,7 @@
 # The web package's tests: node's test runner over web/test/ (tokenizer, preprocessing, encoder on
 # the tiny CLIP-shaped model, the WASM clustering core against the native CLI, npm pack, the
 # pipeline in headless Chromium, the packed package in an app built with Vite and webpack 5
-# (bundler.test.mjs, ≈ 30 s), and tsc over the README's examples (types.test.mjs)). Needs no network: npm packages come from scripts/setup, the models
+# (Vite, webpack 5, esbuild: bundler.test.mjs, ≈ 40 s), and tsc over the README's examples (types.test.mjs)). Needs no network: npm packages come from scripts/setup, the models
 # from models/make_tiny_clip.py (checked here to regenerate byte for byte), and the encoder tests
 # serve files from 127.0.0.1 only.
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
@@ -13,7 +13,7 @@ source scripts/lib/node_test_counts.bash
 passed=0; failed=0
 
 # Missing devDependencies would turn tests into skips; here they are a failure.
-for pkg in onnxruntime-web onnxruntime-node playwright-core vite webpack typescript; do
+for pkg in onnxruntime-web onnxruntime-node playwright-core vite webpack esbuild typescript; do
   if [ ! -d "node_modules/$pkg" ]; then
     echo "web: node_modules is missing $pkg: run scripts/setup (npm install) first"
     echo "0 passed, 1 failed"

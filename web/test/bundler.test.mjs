@@ -4,12 +4,14 @@
 // cache, and CLIP_MODEL_DIR is the tiny model) and src/photos.js — then is built with Vite for
 // production and run in headless Chromium: the WebAssembly core in the page and the photo
 // pipeline in the package's Worker must both work, and no copy of onnxruntime-web may be bundled.
-// The same app is then built with webpack 5 (no config but entry and output). Vite 7 and webpack 5
-// come from the repository's devDependencies.
+// The same app is then built with webpack 5 (no config but entry and output), and with esbuild,
+// which does not handle `new URL(…, import.meta.url)`: there the README's esbuild snippets (copies
+// of the package's files, workerUrl and wasmUrl) are used. Vite 7, webpack 5 and esbuild come from
+// the repository's devDependencies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,7 @@ import { readmeExample } from '../testing/readme.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const vite = join(root, 'node_modules/vite/bin/vite.js');
 const webpack = await import('webpack').then((m) => m.default, () => null);
+const esbuild = await import('esbuild').catch(() => null);
 const playwright = await loadPlaywright();
 const missing = missingBrowser(playwright)
   ?? (!existsSync(vite) ? 'vite is not installed (scripts/setup: npm install)' : null)
@@ -44,7 +47,6 @@ before(() => {
   execFileSync('bash', ['-euo', 'pipefail', '-c', setup.replace(/^npm install vlcluster$/m, install)], {
     cwd: app, env: { ...env, CLIP_MODEL_DIR: join(root, 'models/tiny-clip') }, stdio: 'pipe',
   });
-  mkdirSync(join(app, 'src'));
   writeFileSync(join(app, 'src/photos.js'), readmeExample('bundler'));
 });
 
@@ -123,6 +125,24 @@ test('a webpack 5 production build of the app (no loaders, no plugins) clusters 
   checkNoOrt(out, assets);
   // webpack makes no HTML page and has no public/ folder: the app's server serves both.
   writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><pre id="out">running</pre><script src="./main.js"></script>\n');
+  cpSync(join(app, 'public'), out, { recursive: true });
+  await runBuiltApp(out);
+});
+
+test('an esbuild bundle of the app, with the README\'s copies and workerUrl/wasmUrl, clusters in Chromium', { skip: (missing ?? (!esbuild && 'esbuild is not installed')) || false, timeout: 180000 }, async () => {
+  const out = join(app, 'dist-esbuild');
+  const files = join(app, 'src/files.js');
+  const original = readFileSync(files, 'utf8');
+  execFileSync('bash', ['-euo', 'pipefail', '-c', readmeExample('esbuild-setup')], { cwd: app, stdio: 'pipe' });
+  writeFileSync(files, readmeExample('esbuild'));
+  try {
+    const result = await esbuild.build({ entryPoints: [join(app, 'main.js')], bundle: true, format: 'esm', outfile: join(out, 'main.js'), logLevel: 'silent' });
+    assert.deepEqual([...result.errors, ...result.warnings].map((m) => m.text), [], 'esbuild: no errors or warnings');
+  } finally {
+    writeFileSync(files, original);
+  }
+  checkNoOrt(out, readdirSync(out));
+  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><pre id="out">running</pre><script type="module" src="./main.js"></script>\n');
   cpSync(join(app, 'public'), out, { recursive: true });
   await runBuiltApp(out);
 });

@@ -6,6 +6,7 @@
 // file there as a test.)
 import { clusterEmbeddings } from 'vlcluster';
 import { clusterPhotos } from './src/photos.js';
+import { vlclusterFiles } from './src/files.js';
 
 /** 12 PNGs in 3 colours (photo i has colour i % 3), drawn here. */
 async function photos() {
@@ -29,11 +30,11 @@ async function run() {
   // Embeddings, in the page: 30 rows in 3 groups, d = 8.
   const d = 8;
   const images = Float32Array.from({ length: 30 * d }, (_, i) => (Math.floor(i / d) % 3 === i % 3 ? 1 : 0) + 0.01 * ((i * 7) % 5));
-  const embeddings = await clusterEmbeddings(images, null, { numImages: 30, dim: d, k: 3, method: 'kmeans' });
+  const embeddings = await clusterEmbeddings(images, null, { numImages: 30, dim: d, k: 3, method: 'kmeans', wasmUrl: vlclusterFiles.wasmUrl });
 
   // Photos, through the Worker.
   // k: 3, as the automatic K looks at 2..⌊M/5⌋ = 2 for 12 photos.
-  const result = await clusterPhotos(await photos(), { k: 3 });
+  const result = await clusterPhotos(await photos(), { k: 3, ...vlclusterFiles });
   return { embeddingLabels: Array.from(embeddings.labels), labels: Array.from(result.labels), k: result.k, backend: result.backend, errors: result.errors };
 }
 
