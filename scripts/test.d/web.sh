@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The web package's tests: node's test runner over web/test/ (tokenizer, preprocessing, encoder on
 # the tiny CLIP-shaped model, the WASM clustering core against the native CLI, npm pack, the
-# pipeline in headless Chromium, the packed package in an app built with Vite and webpack 5
-# (Vite, webpack 5, esbuild: bundler.test.mjs, ≈ 40 s), and tsc over the README's examples (types.test.mjs)). Needs no network: npm packages come from scripts/setup, the models
-# from models/make_tiny_clip.py (checked here to regenerate byte for byte), and the encoder tests
-# serve files from 127.0.0.1 only.
+# pipeline in headless Chromium, the packed package in an app built with Vite, webpack 5 and
+# esbuild (bundler.test.mjs, ≈ 40 s), and tsc over the README's examples (types.test.mjs)). Needs
+# no network: npm packages come from scripts/setup, the models from models/make_tiny_clip.py
+# (checked here to regenerate byte for byte), and the tests serve files from 127.0.0.1 only.
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
