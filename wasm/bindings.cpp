@@ -13,14 +13,25 @@
 //   filterNouns(images, nouns, shape {m, d, l}, options)      -> {kept: Int32Array, centres, kForCentres}
 //   nameClusters(images, nouns, shape {m, d, l}, labels, k, options) -> [{cluster, size, nouns, shares}]
 //   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
+//   heapInUse()                                               -> bytes malloc'd and not freed
 //   version()                                                 -> "0.1.0"
+//
+// Cancelling: options.onProgress(stage, fraction) returns true to stop the run. The progress
+// function then throws a C++ exception (Cancelled), which unwinds the core with its destructors
+// and is caught here; the JS caller sees an Error named "VlcCancelled" and rejects with its own
+// reason (web/src/cluster.js). A JS exception must never be thrown from onProgress: it would cross
+// the WASM frames without running a destructor, leaking every matrix of the run.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+
+#include <malloc.h>
 
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <iomanip>
 #include <new>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +48,9 @@ using emscripten::typed_memory_view;
 using emscripten::val;
 
 namespace {
+
+// Thrown by the progress function when the JS side asks to stop (see the header comment).
+struct Cancelled {};
 
 // ---- options ---------------------------------------------------------------------------------
 
@@ -66,6 +80,14 @@ std::string text(const val& obj, const char* key, const std::string& fallback) {
   const val v = obj[key];
   vlc::require(v.typeOf().as<std::string>() == "string", "option ", key, " must be a string");
   return v.as<std::string>();
+}
+
+// A number as JS prints it for the seed's range (the stream default would give 9.0072e+15 for 2^53).
+std::string full_digits(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e18) return std::to_string(static_cast<long long>(x));
+  std::ostringstream out;
+  out << std::setprecision(17) << x;
+  return out.str();
 }
 
 bool flag(const val& obj, const char* key, bool fallback) {
@@ -210,8 +232,10 @@ vlc::Options parse_options(const val& js, int m) {
   o.filter_restarts = integer(js, "filterRestarts", o.filter_restarts);
   o.n_init = integer(js, "nInit", o.n_init);
   const double seed = number(js, "seed", 0);
-  vlc::require(seed >= 0 && seed == std::floor(seed) && seed <= 9007199254740991.0, "option seed = ", seed,
-               " must be a non-negative integer");
+  vlc::require(seed == std::floor(seed), "option seed = ", full_digits(seed), " must be an integer");
+  // Above 2^53 − 1 a JS number no longer holds every integer, so two seeds could be one.
+  vlc::require(seed >= 0 && seed <= 9007199254740991.0, "option seed = ", full_digits(seed),
+               " is outside 0..9007199254740991 (0..2^53 − 1, Number.MAX_SAFE_INTEGER)");
   o.seed = static_cast<std::uint64_t>(seed);
   o.name_clusters = flag(js, "nameClusters", flag(js, "name_clusters", false));
   o.naming.top = integer(js, "namingTop", o.naming.top);
@@ -219,9 +243,21 @@ vlc::Options parse_options(const val& js, int m) {
   o.noun_mask = noun_mask_from(js);
   if (has(js, "onProgress")) {
     val fn = js["onProgress"];
-    o.progress = [fn](const std::string& stage, double fraction) { fn(val(stage), val(fraction)); };
+    vlc::require(fn.typeOf().as<std::string>() == "function", "option onProgress must be a function");
+    o.progress = [fn](const std::string& stage, double fraction) {
+      if (fn(val(stage), val(fraction)).as<bool>()) throw Cancelled{};
+    };
   }
   return o;
+}
+
+// vlc::validate_shapes asks for B ≥ 1 templates of L ≥ 1 nouns even for the text-free methods
+// (kmeans, cosine, rbf), which never read them; web callers give `templates: null` there. One unit
+// noun of the images' dimension satisfies the check without changing what those methods compute.
+vlc::RowMatrixF placeholder_template(int d) {
+  vlc::RowMatrixF t = vlc::RowMatrixF::Zero(1, d);
+  if (d > 0) t(0, 0) = 1.0f;
+  return t;
 }
 
 val cluster_impl(const val& images, const val& templates, const val& shape, const val& options) {
@@ -230,7 +266,9 @@ val cluster_impl(const val& images, const val& templates, const val& shape, cons
   const vlc::Options o = parse_options(options, m);
   const bool text_free = o.method == vlc::Method::Rbf || o.method == vlc::Method::Cosine || o.method == vlc::Method::KMeans;
   std::vector<vlc::RowMatrixF> t;
-  if (!(text_free && b == 0)) {
+  if (text_free && b == 0) {
+    t.push_back(placeholder_template(d));
+  } else {
     check_length(templates, "templates", static_cast<std::size_t>(b) * l * d,
                  "B×L×d = " + std::to_string(b) + "×" + std::to_string(l) + "×" + std::to_string(d));
     for (int i = 0; i < b; ++i) t.push_back(matrix_from(templates, static_cast<std::size_t>(i) * l * d, l, d));
@@ -332,8 +370,12 @@ val k_range_impl(int m, int kmin, int kmax) {
 template <class F>
 val guarded(F&& f) {
   std::string message;
+  std::string name = "VlcError";
   try {
     return f();
+  } catch (const Cancelled&) {
+    message = "stopped by options.onProgress";
+    name = "VlcCancelled";
   } catch (const std::bad_alloc&) {
     message = "out of memory in the clustering core (WebAssembly is limited to 4 GB); use fewer images";
   } catch (const std::exception& e) {
@@ -342,9 +384,11 @@ val guarded(F&& f) {
     message = "unknown error in the clustering core";
   }
   val error = val::global("Error").new_(val(message));
-  error.set("name", val(std::string("VlcError")));
+  error.set("name", val(name));
   message.clear();
   message.shrink_to_fit();
+  name.clear();
+  name.shrink_to_fit();
   error.throw_();
 }
 
@@ -361,6 +405,8 @@ val js_k_range(int m, int kmin, int kmax) {
   return guarded([&] { return k_range_impl(m, kmin, kmax); });
 }
 std::string js_version() { return "0.1.0"; }
+// Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
+double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
 
 }  // namespace
 
@@ -370,4 +416,5 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("nameClusters", &js_name_clusters);
   emscripten::function("kRange", &js_k_range);
   emscripten::function("version", &js_version);
+  emscripten::function("heapInUse", &js_heap_in_use);
 }

@@ -123,7 +123,10 @@ export interface EncoderLoadOptions {
   tokenizer?: ClipTokenizer;
   /** Tried in order; default ['webgpu', 'wasm']. */
   executionProviders?: string[];
-  /** The onnxruntime module (default: import('onnxruntime-web')). */
+  /**
+   * The onnxruntime module. Default: the bare name 'onnxruntime-web' imported at run time (works
+   * under node; in a browser pass it, e.g. `import * as ort from 'onnxruntime-web'`).
+   */
   ort?: unknown;
   /** Sets ort.env.wasm.numThreads. */
   numThreads?: number;
@@ -236,7 +239,7 @@ export interface CoreOptions {
   filterRestarts?: number;
   /** k-means restarts of §4 (default 10). */
   nInit?: number;
-  /** Random seed, a non-negative integer (default 0). */
+  /** Random seed, an integer in 0..2^53 − 1 (Number.MAX_SAFE_INTEGER; default 0). */
   seed?: number;
   /** Naming: top scores per image that vote (default 5). */
   namingTop?: number;
@@ -258,19 +261,42 @@ export interface CoreOptions {
   wasmUrl?: string;
 }
 
+/**
+ * Options of clusterEmbeddings. Every key is checked: an unknown one (e.g. `K`, `numClusters`,
+ * `tua`) is a TypeError naming the closest valid key and listing them all.
+ *
+ * Shapes: flat images need both `numImages` and `dim` (M × d must be the length: one number alone
+ * cannot be checked, a wrong `dim` that divides the length would give another M). Images as an
+ * array of rows give M and d themselves; `numImages` / `dim`, when given, must agree. Flat
+ * templates need `numTemplates` (B) or `numNouns` (L), or both; templates as an array of B arrays
+ * give B, and L from d. Every stated number must match the lengths.
+ */
 export interface ClusterEmbeddingsOptions extends CoreOptions {
   /** Embedding size d; required when images is one flat Float32Array. */
   dim?: number;
-  /** B, when templates is one flat Float32Array B×L×d (default 1). */
+  /** Number of images M; required when images is one flat Float32Array. */
+  numImages?: number;
+  /** B; when templates is one flat Float32Array B×L×d give this or numNouns. */
   numTemplates?: number;
+  /** L, the nouns per template; when templates is one flat Float32Array give this or numTemplates. */
+  numNouns?: number;
   /** Name clusters (from the template-averaged nouns, or from names.nouns). */
   nameClusters?: boolean;
   /** Name from this vocabulary instead (T̄, L×d). */
   names?: { nouns: Float32Array };
   /** Noun strings; adds `words` to each name. */
   words?: string[];
-  /** Progress of the core's stages: fraction in [0, 1]. */
+  /**
+   * Progress of the core's stages (normalise, filter, graph, rad, spectral, ...): fraction 0 at a
+   * stage's start, 1 at its end. A function, else a TypeError. Throwing here stops the run: the
+   * promise rejects with the thrown error, and the core's memory is freed.
+   */
   onProgress?: (stage: string, fraction: number) => void;
+  /**
+   * Cancels the run: checked before it starts and at every progress report; the promise rejects
+   * with an AbortError DOMException (or the Error given to abort(reason)), and the core's memory is freed.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ClusterName {
@@ -345,10 +371,10 @@ export interface ClusterEmbeddingsResult {
 }
 
 /**
- * Clusters image embeddings with the WebAssembly core. images: Float32Array M×d (give dim) or an
- * array of rows; templates: B Float32Arrays (L×d each) or one Float32Array B×L×d (give
- * numTemplates); null for the text-free methods. Core errors reject with an Error carrying the
- * core's message (e.g. "images row 7 ...").
+ * Clusters image embeddings with the WebAssembly core. images: Float32Array M×d (give numImages
+ * and dim) or an array of rows; templates: B Float32Arrays (L×d each) or one Float32Array B×L×d
+ * (give numTemplates or numNouns); null (or []) for the text-free methods 'kmeans', 'cosine',
+ * 'rbf'. Core errors reject with an Error carrying the core's message (e.g. "images row 7 ...").
  */
 export declare function clusterEmbeddings(
   images: Float32Array | ArrayLike<number>[],
@@ -376,6 +402,8 @@ export interface VlcModule {
   filterNouns(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, options: Record<string, unknown>): { kept: Int32Array; centres: number; kForCentres: number };
   nameClusters(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, labels: Int32Array, k: number, options: Record<string, unknown>): ClusterName[];
   kRange(m: number, kmin: number, kmax: number): [number, number];
+  /** Bytes malloc'd in the WASM heap and not yet freed (for leak checks). */
+  heapInUse(): number;
   version(): string;
 }
 /** Loads (once per URL) the WebAssembly core. */
@@ -424,12 +452,16 @@ export interface PipelineProgress {
   total: number;
 }
 
-export interface ClusterImagesOptions extends CoreOptions {
+/** Options of clusterImages / runPipeline; an unknown key is a TypeError naming the closest valid one. */
+export interface ClusterImagesOptions extends Omit<CoreOptions, 'depths'> {
   model: ModelSpec;
   /** Overrides the model folder's nouns.json/nouns.f16.bin. */
   vocabulary?: VocabularySource;
   onProgress?: (p: PipelineProgress) => void;
-  /** Aborting terminates the worker (or stops between stages in-thread); rejects with AbortError. */
+  /**
+   * Aborting terminates the worker (in-thread: stops between stages and at the core's progress
+   * reports, freeing its memory); rejects with an AbortError DOMException or the abort reason.
+   */
   signal?: AbortSignal;
   /** Run in a module Web Worker (default: when Worker and document exist). */
   worker?: boolean;
@@ -499,15 +531,20 @@ export interface ClusterImagesResult {
 }
 
 export type ImageInput = Blob | (PixelData & { name?: string });
+/**
+ * The files to cluster: an `<input type=file>`'s FileList, File[] or Blob[] (e.g. from a drop or
+ * fetch), or decoded pixels; anything with a length and indices.
+ */
+export type ImageFiles = ArrayLike<ImageInput>;
 
 /**
  * Decode -> encode -> noun filtering -> kept nouns encoded per template -> cluster -> names, in a
  * module Web Worker. Bad files are reported in `errors` and the rest is clustered; a model that
  * cannot be loaded rejects the promise with an Error naming the URL.
  */
-export declare function clusterImages(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+export declare function clusterImages(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
 /** The same pipeline in the calling thread. */
-export declare function runPipeline(files: ImageInput[], options: ClusterImagesOptions): Promise<ClusterImagesResult>;
+export declare function runPipeline(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
 /** URLs of a model folder's files. */
 export declare function modelFiles(model: ModelSpec): { vision: string; text: string; vocab: string; merges: string; vocabulary: VocabularySource; id: string };
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The web package's tests: node's test runner over web/test/ (tokenizer, preprocessing, encoder on
-# the tiny CLIP-shaped model, the WASM clustering core against the native CLI, npm pack, and the
-# pipeline in headless Chromium). Needs no network: npm packages come from scripts/setup, the models
-# from models/make_tiny_clip.py (checked here to regenerate byte for byte), and the encoder tests
-# serve files from 127.0.0.1 only.
+# the tiny CLIP-shaped model, the WASM clustering core against the native CLI, npm pack, the
+# pipeline in headless Chromium, the packed package in an app built with Vite, webpack 5 and
+# esbuild (bundler.test.mjs, ≈ 40 s), and tsc over the README's examples (types.test.mjs)). Needs
+# no network: npm packages come from scripts/setup, the models from models/make_tiny_clip.py
+# (checked here to regenerate byte for byte), and the tests serve files from 127.0.0.1 only.
 # Ends with one line "N passed, N failed" (node's "# pass N" / "# fail N", plus the regeneration check).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,11 +12,14 @@ source scripts/lib/node_test_counts.bash
 
 passed=0; failed=0
 
-if [ ! -d node_modules/onnxruntime-web ] || [ ! -d node_modules/onnxruntime-node ]; then
-  echo "web: node_modules is missing onnxruntime-web/onnxruntime-node: run scripts/setup (npm install) first"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+# Missing devDependencies would turn tests into skips; here they are a failure.
+for pkg in onnxruntime-web onnxruntime-node playwright-core vite webpack esbuild typescript; do
+  if [ ! -d "node_modules/$pkg" ]; then
+    echo "web: node_modules is missing $pkg: run scripts/setup (npm install) first"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+done
 
 # The committed tiny models must be exactly what the generator makes (Debian's python3-onnx + numpy).
 py=/usr/bin/python3

@@ -162,7 +162,7 @@ async function cluster(k) {
   progress('cluster', 0, 1, `clustering ${m} photos`);
   const t0 = performance.now();
   const r = await clusterEmbeddings(images, templates, {
-    dim: d, numTemplates: TEMPLATES.length, k, ...kmax, wasmUrl: WASM_URL,
+    dim: d, numImages: m, numTemplates: TEMPLATES.length, k, ...kmax, wasmUrl: WASM_URL,
     names: { nouns: vocabulary.embeddings }, words: vocabulary.words,
   });
   progress('cluster', 1, 1, 'done');

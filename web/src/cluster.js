@@ -6,7 +6,10 @@
 // runPipeline() is the same pipeline in the calling thread.
 
 import { decodeImage, preprocessImage } from './preprocess.js';
-import { Encoder, loadBytes } from './encoder.js';
+import { Encoder, loadBytes, runtimeImport } from './encoder.js';
+import {
+  checkAttached, checkFunction, checkOptionKeys, checkSignal, describe, positiveInteger,
+} from './options.js';
 
 /** ALGORITHM.md §0: the B = 7 prompt templates (TAC's). `{}` is replaced by the noun. */
 export const TEMPLATES = Object.freeze([
@@ -29,30 +32,46 @@ export const MIN_IMAGE_SIDE = 8;
 const modules = new Map();
 
 /**
+ * The package's own vlc_wasm.mjs and vlc_wasm.wasm. Each `new URL('…', import.meta.url)` is
+ * written out literally: that is the form Vite, webpack 5 and Rollup recognise, copy into the
+ * build (under a hashed name) and rewrite, so the core loads from a bundled app with no config.
+ */
+function packagedCore() {
+  return {
+    module: new URL('../dist/vlc_wasm.mjs', import.meta.url).href,
+    wasm: new URL('../dist/vlc_wasm.wasm', import.meta.url).href,
+  };
+}
+
+/**
  * Loads (once per URL) the Emscripten module web/dist/vlc_wasm.mjs.
- * @param {{url?: string | URL}} [options] url of vlc_wasm.mjs (default: next to this package's web/dist/)
+ * @param {{url?: string | URL}} [options] url of vlc_wasm.mjs (default: this package's web/dist/;
+ *   a given URL needs vlc_wasm.wasm beside it)
  */
 export function loadVlcModule(options = {}) {
-  const url = String(options.url ?? new URL('../dist/vlc_wasm.mjs', import.meta.url));
+  const packaged = packagedCore();
+  const url = options.url == null ? packaged.module : String(options.url);
+  // A bundler renames the two files independently, so the .wasm is not always beside the .mjs.
+  const wasmUrl = options.url == null ? packaged.wasm : url.replace(/\.mjs(\?.*)?$/, '.wasm');
   let p = modules.get(url);
   if (!p) {
     p = (async () => {
       let factory;
       try {
-        factory = (await import(/* @vite-ignore */ url)).default;
+        factory = (await runtimeImport(url)).default;
       } catch (e) {
         throw new Error(`cannot load the clustering core ${url}: ${message(e)} (build it with scripts/build-wasm)`);
       }
-      // scriptDirectory is the folder of vlc_wasm.mjs in browsers, workers and node (where
-      // Emscripten 3.1.6's default, a file: URL string, cannot be opened by fs).
       /** @type {Record<string, any>} */
-      const args = { locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => dir + path };
+      const args = {
+        locateFile: (/** @type {string} */ path, /** @type {string} */ dir) => (path.endsWith('.wasm') ? wasmUrl : dir + path),
+      };
       // Under node, read the .wasm ourselves: node's global fetch() cannot load file paths, and
       // Emscripten 3.1.6 prefers fetch() whenever it exists.
       const isNode = typeof process === 'object' && !!process.versions?.node && typeof window === 'undefined';
-      if (isNode && url.startsWith('file:')) {
-        const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-        args.wasmBinary = await readFile(new URL(url.replace(/\.mjs$/, '.wasm')));
+      if (isNode && wasmUrl.startsWith('file:')) {
+        const { readFile } = await runtimeImport('node:fs/promises');
+        args.wasmBinary = await readFile(new URL(wasmUrl));
       }
       return factory(args);
     })();
@@ -73,19 +92,32 @@ function isFloatArray(x) {
 }
 
 /**
- * Flattens images given as one row-major Float32Array (needs `dim`) or an array of rows.
+ * Flattens images given as one row-major Float32Array (needs `numImages` and `dim`: one number
+ * alone cannot be checked, and a wrong `dim` that divides the length would silently give another
+ * M) or an array of rows (M and d are the rows'; `numImages` / `dim`, when given, must agree).
  * @param {Float32Array | ArrayLike<number>[]} images
- * @param {number | undefined} dim
+ * @param {{dim?: number, numImages?: number}} options
  */
-function flattenImages(images, dim) {
+function flattenImages(images, options) {
+  const dim = positiveInteger(options.dim, 'clusterEmbeddings: options.dim');
+  const numImages = positiveInteger(options.numImages, 'clusterEmbeddings: options.numImages');
+  checkAttached(images, 'clusterEmbeddings: images');
   if (isFloatArray(images)) {
     const a = /** @type {Float32Array} */ (images);
-    if (!dim || !Number.isInteger(dim) || dim <= 0) throw new Error('clusterEmbeddings: give options.dim (the embedding size) with a flat images array');
-    if (a.length % dim) throw new Error(`clusterEmbeddings: images has ${a.length} values, not a multiple of dim = ${dim}`);
-    return { data: a, m: a.length / dim, d: dim };
+    if (dim === undefined || numImages === undefined) {
+      throw new Error(`clusterEmbeddings: images is one flat ${a.constructor.name} of ${a.length} values: give options.numImages (M) and options.dim (d), with M × d = ${a.length}`);
+    }
+    if (a.length !== numImages * dim) {
+      throw new Error(`clusterEmbeddings: images has ${a.length} values; expected numImages × dim = ${numImages} × ${dim} = ${numImages * dim}`);
+    }
+    return { data: a, m: numImages, d: dim };
   }
   if (!Array.isArray(images) || !images.length) throw new Error('clusterEmbeddings: images must be a Float32Array (M×d) or a non-empty array of rows');
+  images.forEach((r, i) => checkAttached(r, `clusterEmbeddings: image row ${i}`));
   const d = images[0].length;
+  if (!d) throw new Error('clusterEmbeddings: image row 0 has no values');
+  if (dim !== undefined && dim !== d) throw new Error(`clusterEmbeddings: options.dim = ${dim}, but the image rows have ${d} values`);
+  if (numImages !== undefined && numImages !== images.length) throw new Error(`clusterEmbeddings: options.numImages = ${numImages}, but images has ${images.length} rows`);
   const data = new Float32Array(images.length * d);
   images.forEach((r, i) => {
     if (r.length !== d) throw new Error(`clusterEmbeddings: image row ${i} has ${r.length} values, row 0 has ${d}`);
@@ -94,27 +126,47 @@ function flattenImages(images, dim) {
   return { data, m: images.length, d };
 }
 
+/** The methods that use no noun embeddings, for which `templates: null` is allowed. */
+const TEXT_FREE_METHODS = Object.freeze(['kmeans', 'cosine', 'rbf']);
+
 /**
- * Templates as an array of B Float32Arrays (each L×d) or one Float32Array B×L×d (needs numTemplates).
+ * Templates as an array of B Float32Arrays (each L×d) or one Float32Array B×L×d (needs
+ * numTemplates B or numNouns L: the length alone cannot tell B from L). `numTemplates` and
+ * `numNouns`, when given, must agree with the arrays.
  * @param {Float32Array | Float32Array[] | null | undefined} templates
  * @param {number} d
- * @param {number | undefined} numTemplates
+ * @param {{numTemplates?: number, numNouns?: number, method?: string}} options
  */
-function flattenTemplates(templates, d, numTemplates) {
-  if (templates == null) return { data: new Float32Array(0), b: 0, l: 0 };
+function flattenTemplates(templates, d, options) {
+  const numTemplates = positiveInteger(options.numTemplates, 'clusterEmbeddings: options.numTemplates');
+  const numNouns = positiveInteger(options.numNouns, 'clusterEmbeddings: options.numNouns');
+  const method = options.method ?? 'ntk-rad';
+  if (templates == null || (Array.isArray(templates) && !templates.length)) {
+    if (!TEXT_FREE_METHODS.includes(method)) {
+      throw new Error(`clusterEmbeddings: templates is ${templates === null ? 'null' : 'empty'}; only the text-free methods (${TEXT_FREE_METHODS.join(', ')}) take no noun embeddings, method '${method}' needs B×L×d`);
+    }
+    return { data: new Float32Array(0), b: 0, l: 0 };
+  }
+  checkAttached(templates, 'clusterEmbeddings: templates');
   if (isFloatArray(templates)) {
     const a = /** @type {Float32Array} */ (templates);
-    const b = numTemplates ?? 1;
-    if (!Number.isInteger(b) || b <= 0 || a.length % (b * d)) {
-      throw new Error(`clusterEmbeddings: templates has ${a.length} values, not B×L×d with B = ${b}, d = ${d} (set options.numTemplates)`);
+    if (numTemplates === undefined && numNouns === undefined) {
+      throw new Error(`clusterEmbeddings: templates is one flat ${a.constructor.name} of ${a.length} values: give options.numTemplates (B) or options.numNouns (L), with B × L × d = ${a.length} (d = ${d})`);
     }
-    return { data: a, b, l: a.length / (b * d) };
+    const b = numTemplates ?? a.length / (/** @type {number} */ (numNouns) * d);
+    const l = numNouns ?? a.length / (b * d);
+    if (!Number.isInteger(b) || !Number.isInteger(l) || b * l * d !== a.length) {
+      throw new Error(`clusterEmbeddings: templates has ${a.length} values, not B × L × d with ${numTemplates !== undefined ? `B = ${numTemplates}` : ''}${numTemplates !== undefined && numNouns !== undefined ? ', ' : ''}${numNouns !== undefined ? `L = ${numNouns}` : ''}, d = ${d}`);
+    }
+    return { data: a, b, l };
   }
   if (!Array.isArray(templates)) throw new Error('clusterEmbeddings: templates must be a Float32Array (B×L×d) or an array of B Float32Arrays (L×d)');
+  templates.forEach((t, i) => checkAttached(t, `clusterEmbeddings: template ${i}`));
   const b = templates.length;
-  if (!b) return { data: new Float32Array(0), b: 0, l: 0 };
+  if (numTemplates !== undefined && numTemplates !== b) throw new Error(`clusterEmbeddings: options.numTemplates = ${numTemplates}, but templates has ${b} arrays`);
   const n = templates[0].length;
   if (n % d) throw new Error(`clusterEmbeddings: template 0 has ${n} values, not a multiple of d = ${d}`);
+  if (numNouns !== undefined && numNouns * d !== n) throw new Error(`clusterEmbeddings: template 0 has ${n} values; expected numNouns × d = ${numNouns} × ${d} = ${numNouns * d}`);
   const data = new Float32Array(b * n);
   templates.forEach((t, i) => {
     if (t.length !== n) throw new Error(`clusterEmbeddings: template ${i} has ${t.length} values, template 0 has ${n}`);
@@ -123,17 +175,65 @@ function flattenTemplates(templates, d, numTemplates) {
   return { data, b, l: n / d };
 }
 
+/** The options the WASM core reads (see wasm/bindings.cpp parse_options). */
+const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
+  'maxOuter', 'theta', 'gamma', 'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask',
+  'genericLevels', 'depths']);
+
+/** Every option clusterEmbeddings takes (index.d.ts ClusterEmbeddingsOptions). */
+const EMBEDDINGS_KEYS = Object.freeze([...CORE_KEYS, 'wasmUrl', 'dim', 'numImages', 'numTemplates', 'numNouns', 'nameClusters', 'names',
+  'words', 'onProgress', 'signal']);
+
+/** Every option clusterImages / runPipeline take (index.d.ts ClusterImagesOptions). */
+const PIPELINE_KEYS = Object.freeze([...CORE_KEYS.filter((k) => k !== 'depths'), 'wasmUrl', 'model', 'vocabulary', 'onProgress', 'signal',
+  'worker', 'workerUrl', 'ortUrl', 'ort', 'wasmPaths', 'executionProviders', 'numThreads', 'batchSize', 'textBatchSize', 'templates',
+  'cache', 'minImageSide']);
+
 /** The options object the WASM core reads (see wasm/bindings.cpp parse_options). */
 function coreOptions(/** @type {Record<string, any>} */ o) {
   /** @type {Record<string, any>} */
   const out = {};
-  const keys = ['kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta', 'gamma',
-    'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask', 'genericLevels',
-    'depths', 'onProgress'];
-  for (const key of keys) if (o[key] !== undefined) out[key] = o[key];
+  for (const key of CORE_KEYS) if (o[key] !== undefined) out[key] = o[key];
   const k = o.k ?? 'auto';
   out.k = k === 'auto' ? 0 : k;
   return out;
+}
+
+/**
+ * The progress function handed to the core, and the way to stop it. The core calls `report` at
+ * each stage boundary; `report` returns true to stop (the binding then unwinds the core with a C++
+ * exception, freeing its matrices) and never throws: a JS exception crossing the WASM frames would
+ * skip every C++ destructor and leak the run's memory. `run` calls the core and turns its
+ * "VlcCancelled" error back into the reason: the signal's AbortError, or what onProgress threw.
+ * @param {((stage: string, fraction: number) => void) | undefined} onProgress
+ * @param {AbortSignal | undefined} signal
+ * @param {string} what the caller's name, for the AbortError's message
+ */
+function coreProgress(onProgress, signal, what) {
+  /** @type {{reason: unknown} | null} */
+  let stop = null;
+  const aborted = () => { if (!stop && signal?.aborted) stop = { reason: abortError(signal, what) }; };
+  return {
+    report(/** @type {string} */ stage, /** @type {number} */ fraction) {
+      try {
+        aborted();
+        if (!stop && onProgress) onProgress(stage, fraction);
+        aborted();  // onProgress may have aborted the signal
+      } catch (e) {
+        stop = { reason: e };
+      }
+      return stop !== null;
+    },
+    /** @template T @param {() => T} call @returns {T} */
+    run(call) {
+      try {
+        return call();
+      } catch (e) {
+        if (stop && /** @type {any} */ (e)?.name === 'VlcCancelled') throw stop.reason;
+        throw e;
+      }
+    },
+  };
 }
 
 /**
@@ -153,15 +253,24 @@ export function defaultQ(m) {
  * @param {Record<string, any>} [options]
  */
 export async function clusterEmbeddings(images, templates, options = {}) {
-  const mod = await loadVlcModule({ url: options.wasmUrl });
-  const { data, m, d } = flattenImages(images, options.dim);
-  const t = flattenTemplates(templates, d, options.numTemplates);
+  checkOptionKeys(options, EMBEDDINGS_KEYS, 'clusterEmbeddings');
+  checkFunction(options.onProgress, 'clusterEmbeddings: options.onProgress');
+  checkSignal(options.signal, 'clusterEmbeddings: options.signal');
+  if (options.signal?.aborted) throw abortError(options.signal, 'clusterEmbeddings');
+  const { data, m, d } = flattenImages(images, options);
+  const t = flattenTemplates(templates, d, options);
+  const nouns = options.names?.nouns;
+  if (nouns) checkNamingNouns(nouns, d);
+  checkWords(options.words, nouns ? nouns.length / d : t.l);
   const o = coreOptions(options);
   if (o.q === undefined) o.q = defaultQ(m);
   if (o.genericLevels !== undefined) checkDepths(o.depths, t.l, 'options.depths');
-  const r = mod.cluster(data, t.data, { m, d, b: t.b, l: t.l }, o);
+  const progress = coreProgress(options.onProgress, options.signal, 'clusterEmbeddings');
+  o.onProgress = progress.report;
+  const mod = await loadVlcModule({ url: options.wasmUrl });
+  const r = progress.run(() => mod.cluster(data, t.data, { m, d, b: t.b, l: t.l }, o));
+  delete o.onProgress;
   if (options.nameClusters || options.names) {
-    const nouns = options.names?.nouns;
     if (nouns) {
       const l = nouns.length / d;
       // Another vocabulary: the noun mask (nounMask / genericLevels) belongs to the templates' one.
@@ -179,6 +288,21 @@ export async function clusterEmbeddings(images, templates, options = {}) {
   }
   r.kCurve = r.kEstimate ? kCurve(r.kEstimate) : null;
   return r;
+}
+
+/** names.nouns: another vocabulary T̄, L×d. @param {unknown} nouns @param {number} d */
+function checkNamingNouns(nouns, d) {
+  checkAttached(nouns, 'clusterEmbeddings: options.names.nouns');
+  if (!isFloatArray(nouns)) throw new TypeError(`clusterEmbeddings: options.names.nouns must be a Float32Array (L×d), got ${describe(nouns)}`);
+  const n = /** @type {Float32Array} */ (nouns).length;
+  if (!n || n % d) throw new Error(`clusterEmbeddings: options.names.nouns has ${n} values, not L × d with d = ${d}`);
+}
+
+/** words name the L nouns of the naming vocabulary, one each. @param {unknown} words @param {number} l */
+function checkWords(words, l) {
+  if (words === undefined) return;
+  if (!Array.isArray(words)) throw new TypeError(`clusterEmbeddings: options.words must be an array of strings, got ${describe(words)}`);
+  if (words.length !== l) throw new Error(`clusterEmbeddings: options.words has ${words.length} words for ${l} vocabulary nouns`);
 }
 
 /**
@@ -240,8 +364,14 @@ function normalizeRows(x, d) {
  * @param {{dim: number, k?: number|'auto', kmin?: number, kmax?: number, perCentre?: number, seed?: number, wasmUrl?: string, nounMask?: Uint8Array}} options
  */
 export async function filterNouns(images, nouns, options) {
+  checkOptionKeys(options, [...CORE_KEYS, 'wasmUrl', 'dim'], 'filterNouns');
+  const d = positiveInteger(options.dim, 'filterNouns: options.dim');
+  if (d === undefined) throw new Error('filterNouns: give options.dim (the embedding size)');
+  for (const [x, what] of [[images, 'images'], [nouns, 'nouns']]) {
+    checkAttached(x, `filterNouns: ${what}`);
+    if (!isFloatArray(x) || x.length % d) throw new Error(`filterNouns: ${what} must be a Float32Array of rows of dim = ${d} values, got ${describe(x)} of ${x?.length} values`);
+  }
   const mod = await loadVlcModule({ url: options.wasmUrl });
-  const d = options.dim;
   const r = mod.filterNouns(images, nouns, { m: images.length / d, d, l: nouns.length / d }, coreOptions(options));
   return r;
 }
@@ -423,13 +553,7 @@ export class TextEmbeddingCache {
 
 /** @param {AbortSignal | undefined} signal */
 function checkAbort(signal) {
-  if (signal?.aborted) {
-    const reason = signal.reason;
-    if (reason instanceof Error) throw reason;
-    const e = new Error('clusterImages was aborted');
-    e.name = 'AbortError';
-    throw e;
-  }
+  if (signal?.aborted) throw abortError(signal, 'clusterImages');
 }
 
 /** A file's display name. @param {any} file @param {number} index */
@@ -468,12 +592,13 @@ export function modelFiles(model) {
 
 /**
  * The whole pipeline in the calling thread (clusterImages runs this in a worker).
- * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
  * @param {Record<string, any>} options
  */
 export async function runPipeline(files, options = {}) {
+  checkPipelineOptions(options);
   const { signal } = options;
-  const onProgress = typeof options.onProgress === 'function' ? options.onProgress : () => {};
+  const onProgress = options.onProgress ?? (() => {});
   const progress = (/** @type {string} */ stage, /** @type {number} */ done, /** @type {number} */ total) => {
     onProgress({ stage, done, total });
   };
@@ -485,7 +610,7 @@ export async function runPipeline(files, options = {}) {
   progress('load', 0, 1);
   const mf = modelFiles(options.model);
   let ort = options.ort;
-  if (!ort && options.ortUrl) ort = await import(/* @vite-ignore */ String(options.ortUrl));
+  if (!ort && options.ortUrl) ort = await runtimeImport(String(options.ortUrl));
   if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
   const [encoder, vocabulary] = await Promise.all([
     Encoder.load({
@@ -548,7 +673,6 @@ export async function runPipeline(files, options = {}) {
     const mod = await loadVlcModule({ url: options.wasmUrl });
     const co = coreOptions(options);
     if (co.q === undefined) co.q = defaultQ(m);
-    delete co.onProgress;
     if (co.genericLevels !== undefined) {
       co.depths = vocabulary.depths;
       checkDepths(co.depths, vocabulary.words.length, 'the vocabulary asset\'s "depths" (build it from a TSV with a depth column: models/build_text_assets.mjs)');
@@ -589,8 +713,9 @@ export async function runPipeline(files, options = {}) {
     // here; the names, from the whole vocabulary again, keep them.
     const { nounMask, genericLevels, depths, ...clusterOptions } = co;
     progress('cluster', 0, 1);
-    clusterOptions.onProgress = (/** @type {string} */ stage, /** @type {number} */ fraction) => progress(`cluster:${stage}`, fraction, 1);
-    const r = mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, clusterOptions);
+    const coreStages = coreProgress((stage, fraction) => progress(`cluster:${stage}`, fraction, 1), signal, 'clusterImages');
+    clusterOptions.onProgress = coreStages.report;
+    const r = coreStages.run(() => mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, clusterOptions));
     progress('cluster', 1, 1);
     checkAbort(signal);
 
@@ -634,6 +759,13 @@ export async function runPipeline(files, options = {}) {
   }
 }
 
+/** Option keys and the callbacks' types of clusterImages / runPipeline. @param {Record<string, any>} options */
+function checkPipelineOptions(options) {
+  checkOptionKeys(options, PIPELINE_KEYS, 'clusterImages');
+  checkFunction(options.onProgress, 'clusterImages: options.onProgress');
+  checkSignal(options.signal, 'clusterImages: options.signal');
+}
+
 /** @param {any} file */
 async function decodeFile(file) {
   if (file && typeof file === 'object' && 'data' in file && 'width' in file && 'height' in file) return file;
@@ -672,11 +804,28 @@ function absoluteModel(/** @type {any} */ model) {
 }
 
 /**
+ * The pipeline's module worker. The default is spelled out as
+ * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`: bundlers (Vite,
+ * webpack 5, Rollup plugins) recognise only that literal form and then build worker.js with its
+ * imports as a worker chunk; any other spelling leaves a URL to unbundled source.
+ * @param {string | URL | undefined} workerUrl
+ */
+function startWorker(workerUrl) {
+  if (workerUrl != null) return new Worker(workerUrl, { type: 'module' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+}
+
+/**
  * The whole pipeline, in a module Web Worker when one can be started (else in this thread).
- * @param {Array<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files
+ * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
  * @param {Record<string, any>} options
  */
 export function clusterImages(files, options = {}) {
+  try {
+    checkPipelineOptions(options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const { signal, onProgress, ...rest } = options;
   const useWorker = options.worker ?? (typeof Worker === 'function' && typeof document !== 'undefined');
   if (!useWorker) return runPipeline(files, options);
@@ -687,15 +836,14 @@ export function clusterImages(files, options = {}) {
   for (const key of ['ortUrl', 'wasmUrl']) if (posted[key]) posted[key] = absolute(posted[key]);
   if (posted.vocabulary) posted.vocabulary = absoluteModel(posted.vocabulary);
   if (typeof posted.wasmPaths === 'string') posted.wasmPaths = absolute(posted.wasmPaths);
-  if (!posted.wasmUrl) posted.wasmUrl = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(abortError(signal)); return; }
-    const worker = new Worker(options.workerUrl ?? new URL('./worker.js', import.meta.url), { type: 'module' });
+    if (signal?.aborted) { reject(abortError(signal, 'clusterImages')); return; }
+    const worker = startWorker(options.workerUrl);
     const finish = () => {
       worker.terminate();
       signal?.removeEventListener('abort', onAbort);
     };
-    const onAbort = () => { finish(); reject(abortError(signal)); };
+    const onAbort = () => { finish(); reject(abortError(signal, 'clusterImages')); };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.onmessage = (ev) => {
       const msg = ev.data;
@@ -717,10 +865,12 @@ export function clusterImages(files, options = {}) {
   });
 }
 
-/** @param {AbortSignal | undefined} signal */
-function abortError(signal) {
+/**
+ * What an aborted call rejects with: the signal's reason when it is an Error (AbortController's
+ * default reason is an AbortError DOMException), else an AbortError DOMException.
+ * @param {AbortSignal | undefined} signal @param {string} what
+ */
+function abortError(signal, what) {
   if (signal?.reason instanceof Error) return signal.reason;
-  const e = new Error('clusterImages was aborted');
-  e.name = 'AbortError';
-  return e;
+  return new DOMException(`${what} was aborted`, 'AbortError');
 }

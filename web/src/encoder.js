@@ -29,7 +29,8 @@ export const DEFAULT_EXECUTION_PROVIDERS = Object.freeze(['webgpu', 'wasm']);
  * @property {Source} [merges] merges.txt
  * @property {ClipTokenizer} [tokenizer] instead of vocab + merges
  * @property {string[]} [executionProviders] tried in order; default ['webgpu', 'wasm']
- * @property {any} [ort] the onnxruntime module to use (default: import('onnxruntime-web')); tests
+ * @property {any} [ort] the onnxruntime module to use (default: the bare name imported at run time,
+ *   importOrt); tests
  *   pass onnxruntime-node or onnxruntime-web explicitly
  * @property {number} [numThreads] sets ort.env.wasm.numThreads (a global of the ort module)
  * @property {object} [sessionOptions] extra InferenceSession options (executionProviders is set here)
@@ -64,8 +65,8 @@ export async function loadBytes(src, what, fetchImpl) {
     if (isNode && !/^(https?|data|blob):/i.test(url)) {
       const fsModule = 'node:fs/promises';
       const urlModule = 'node:url';
-      const { readFile } = await import(/* @vite-ignore */ fsModule);
-      const { fileURLToPath } = await import(/* @vite-ignore */ urlModule);
+      const { readFile } = await runtimeImport(fsModule);
+      const { fileURLToPath } = await runtimeImport(urlModule);
       const path = url.startsWith('file:') ? fileURLToPath(url) : url;
       try {
         return new Uint8Array(await readFile(path));
@@ -116,6 +117,29 @@ function requireNames(session, what, inputs, outputs) {
     if (!session.outputNames.includes(name)) {
       throw new ModelFormatError(`${what} has no output "${name}" (found: ${session.outputNames.join(', ') || 'none'})`);
     }
+  }
+}
+
+/**
+ * An import() that bundlers leave alone: the specifier is only known at run time (a URL, or a
+ * package the caller chose), and a bundler that tried to resolve it would fail or bundle a copy.
+ * @param {string} specifier
+ */
+export function runtimeImport(specifier) {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+}
+
+/**
+ * onnxruntime-web when the caller gave no `ort`. The name is in a variable so that bundlers do not
+ * add a copy of ort (tens of MB with its .wasm files) to every app that imports this package: an
+ * app that encodes passes `ort` (or clusterImages' `ortUrl`); under node the bare name resolves.
+ */
+const ORT_PACKAGE = 'onnxruntime-web';
+async function importOrt() {
+  try {
+    return await runtimeImport(ORT_PACKAGE);
+  } catch (e) {
+    throw new Error(`Encoder.load: no \`ort\` given, and import('${ORT_PACKAGE}') failed (${message(e)}): pass ort (import * as ort from 'onnxruntime-web'), or clusterImages' ortUrl (the URL of onnxruntime-web's dist/ort.min.mjs)`);
   }
 }
 
@@ -197,7 +221,7 @@ export class Encoder {
   static async load(options) {
     const { vision, text, vocab, merges, sessionOptions = {}, fetch: fetchImpl } = options;
     if (!vision && !text) throw new Error('Encoder.load needs a vision model, a text model, or both');
-    const ort = options.ort ?? (await import('onnxruntime-web'));
+    const ort = options.ort ?? (await importOrt());
     if (!ort || !ort.InferenceSession || !ort.Tensor) throw new Error('Encoder.load: `ort` is not an onnxruntime module');
     if (options.numThreads !== undefined && ort.env && ort.env.wasm) ort.env.wasm.numThreads = options.numThreads;
     const eps = options.executionProviders ?? DEFAULT_EXECUTION_PROVIDERS;

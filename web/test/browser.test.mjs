@@ -5,26 +5,15 @@
 // Skipped when Chromium, playwright-core or web/dist (scripts/build-wasm) are missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../testing/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.VLC_CHROMIUM ?? '/usr/bin/chromium';
-let playwright = null;
-try {
-  playwright = await import('playwright-core');
-} catch { /* skipped below */ }
-const missing = !playwright ? 'playwright-core is not installed'
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} not found`
-    : !existsSync(join(root, 'web/dist/vlc_wasm.mjs')) ? 'web/dist/vlc_wasm.mjs missing (scripts/build-wasm)' : null;
-
-const TYPES = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream', '.txt': 'text/plain',
-};
+const playwright = await loadPlaywright();
+const missing = missingBrowser(playwright)
+  ?? (!existsSync(join(root, 'web/dist/vlc_wasm.mjs')) ? 'web/dist/vlc_wasm.mjs missing (scripts/build-wasm)' : null);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>vlcluster browser test</title>
 <script type="module">
@@ -34,55 +23,24 @@ window.ready = true;
 </script>`;
 
 let server;
-let base;
-let context;
+let browser;
 let page;
-let userDir;
-const offsite = [];
+let offsite = [];
 
 before(async () => {
   if (missing) return;
-  server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname === '/test.html') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(PAGE);
-      return;
-    }
-    const path = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(root) || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
-    res.end(readFileSync(path));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
-  userDir = mkdtempSync(join(tmpdir(), 'vlc-chromium-'));
-  context = await playwright.chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || u.protocol === 'blob:' || u.protocol === 'data:') return route.continue();
-    offsite.push(u.href);
-    return route.abort();
-  });
-  page = await context.newPage();
+  server = await serveStatic(root, { '/test.html': PAGE });
+  browser = await launchChromium(playwright);
+  offsite = browser.offsite;
+  page = await browser.context.newPage();
   page.on('console', (m) => { if (process.env.VLC_BROWSER_LOG) console.log(`[page] ${m.text()}`); });
-  await page.goto(`${base}/test.html`);
+  await page.goto(`${server.base}/test.html`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 30000 });
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-  if (userDir) rmSync(userDir, { recursive: true, force: true });
+  await browser?.close();
+  await server?.close();
 });
 
 // Runs in the page: 3 groups × 4 PNGs (red blobs, green stripes, blue checkerboards) with small
@@ -253,4 +211,17 @@ test('clusterImages in Chromium: the second run takes the kept nouns\' text embe
   assert.ok(second.result.textCache.total > 0);
   assert.equal(second.result.textCache.hits, second.result.textCache.total);
   assert.deepEqual(Array.from(second.result.labels), Array.from(first.result.labels), 'same labels from cached embeddings');
+});
+
+test('Encoder.load in Chromium without `ort`: the package imports no onnxruntime-web by itself, and says what to pass', { skip: missing ?? false, timeout: 60000 }, async () => {
+  const message = await page.evaluate(async () => {
+    const { Encoder } = await import('/web/src/encoder.js');
+    try {
+      await Encoder.load({ vision: '/models/tiny-clip/vision_model.onnx' });
+      return 'loaded';
+    } catch (e) {
+      return e.message;
+    }
+  });
+  assert.match(message, /^Encoder\.load: no `ort` given, and import\('onnxruntime-web'\) failed \(.+\): pass ort \(import \* as ort from 'onnxruntime-web'\), or clusterImages' ortUrl/);
 });

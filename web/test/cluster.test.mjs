@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ, runPipeline,
 } from '../src/cluster.js';
+import { tinyModel, toy } from '../testing/data.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = process.env.VLC_CLI ?? join(root, 'build/native/native/vlcluster');
@@ -97,7 +98,7 @@ test('clusterEmbeddings gives the native CLI\'s labels on the same synthetic dat
         ...extra, '--labels-out', labelsPath, '--quiet', '--threads', '1'], { stdio: 'pipe' });
       const native = Array.from(readNpy(labelsPath).data, Number);
       const r = await clusterEmbeddings(images.data, nouns.data, {
-        dim: d, numTemplates: b, k: k === 'auto' ? 'auto' : Number(k), q: 30, ...(k === 'auto' ? { kmax: 10 } : {}),
+        dim: d, numImages: images.shape[0], numTemplates: b, k: k === 'auto' ? 'auto' : Number(k), q: 30, ...(k === 'auto' ? { kmax: 10 } : {}),
       });
       assert.equal(r.labels.length, 300);
       assert.ok(r.labels instanceof Int32Array);
@@ -122,20 +123,9 @@ test('clusterEmbeddings gives the native CLI\'s labels on the same synthetic dat
   }
 });
 
-/** Small clustered data: 3 groups around random centres, d = 16, 7 templates of 20 nouns. */
-function toy(m = 30, d = 16, l = 20, b = 7) {
-  let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, rnd));
-  const images = new Float32Array(m * d);
-  for (let i = 0; i < m; i++) for (let c = 0; c < d; c++) images[i * d + c] = centres[i % 3][c] * 4 + rnd();
-  const templates = Array.from({ length: b }, () => Float32Array.from({ length: l * d }, rnd));
-  return { images, templates, m, d, l, b };
-}
-
 test('core errors arrive as JS Error objects with the core\'s message', async () => {
   const { images, templates, d, m } = toy();
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: m + 1 }), (e) => {
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: m + 1 }), (e) => {
     assert.ok(e instanceof Error, 'an Error');
     assert.match(e.message, /k|K/);
     assert.match(e.message, new RegExp(String(m)));
@@ -143,18 +133,18 @@ test('core errors arrive as JS Error objects with the core\'s message', async ()
   });
   const bad = images.slice();
   bad[7 * d + 3] = NaN;
-  await assert.rejects(clusterEmbeddings(bad, templates, { dim: d, k: 3 }), (e) => {
+  await assert.rejects(clusterEmbeddings(bad, templates, { dim: d, numImages: m, k: 3 }), (e) => {
     assert.ok(e instanceof Error);
     assert.match(e.message, /images/);
     assert.match(e.message, /\b7\b/, 'names the row');
     return true;
   });
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, method: 'nope' }), /unknown method "nope"/);
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, q: m }), /q = 30|q = \d+ must be smaller/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, method: 'nope' }), /unknown method "nope"/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: m }), /q = 30|q = \d+ must be smaller/);
   const mod = await loadVlcModule();
   assert.throws(() => mod.cluster(images, templates[0], { m, d, b: 1, l: 5 }, { k: 3 }), /templates has 320 values; expected 80/);
   // The module still works after errors.
-  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3 });
+  const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3 });
   assert.equal(r.k, 3);
 });
 
@@ -162,7 +152,7 @@ test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays
   const { images, templates, d, m, l } = toy();
   const truth = Array.from({ length: m }, (_, i) => i % 3);
   const words = Array.from({ length: l }, (_, i) => `noun${i}`);
-  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, nameClusters: true, words });
+  const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, nameClusters: true, words });
   assert.ok(samePartition(r.labels, truth));
   assert.equal(r.names.length, 3);
   assert.equal(r.names.reduce((s, n) => s + n.size, 0), m);
@@ -174,17 +164,17 @@ test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays
     const r2 = await clusterEmbeddings(rows, templates, { k: 3, method });
     assert.ok(samePartition(r2.labels, truth), method);
   }
-  const auto = await clusterEmbeddings(images, templates, { dim: d, k: 'auto', kmax: 6 });
+  const auto = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kmax: 6 });
   assert.ok(auto.k >= 2 && auto.k <= 6, `auto K in 2..6, got ${auto.k}`);
   assert.equal(auto.kCurve.length, 5);
   assert.equal(auto.kEstimate.k, auto.k);
   assert.equal(auto.kEstimate.rule, 'eigengap');
   assert.equal(auto.kEstimate.smallestCluster.length, 5, 'the size check: one entry per candidate');
   assert.ok(Array.from(auto.kEstimate.smallestCluster).some((n) => n > 0), 'it examined the chosen K at least');
-  const plain = await clusterEmbeddings(images, templates, { dim: d, k: 'auto', kmax: 6, kMinClusterFraction: 0 });
+  const plain = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kmax: 6, kMinClusterFraction: 0 });
   const gaps = Array.from(plain.kEstimate.eigengap);
   assert.equal(plain.k, plain.kEstimate.candidates[gaps.indexOf(Math.max(...gaps))], 'kMinClusterFraction 0: the largest gap');
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 'auto', kMinClusterFraction: 1 }), /min_cluster_fraction = 1 must be in \[0, 1\)/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kMinClusterFraction: 1 }), /min_cluster_fraction = 1 must be in \[0, 1\)/);
   assert.equal(defaultQ(m), 9);
 });
 
@@ -192,7 +182,7 @@ test('filterNouns keeps the nouns cluster() keeps on the whole vocabulary', asyn
   const { images, templates, d, m, l, b } = toy();
   const tbar = ensembleNouns(Float32Array.from(templates.flatMap((t) => Array.from(t))), b, l, d);
   const f = await filterNouns(images, tbar, { dim: d, k: 3 });
-  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m) });
+  const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m) });
   assert.deepEqual(Array.from(f.kept), Array.from(r.keptNouns));
   assert.equal(f.kForCentres, 3);
 });
@@ -214,46 +204,38 @@ test('float16 round trip and the tiny model\'s vocabulary asset', async () => {
 
 test('genericLevels: clusterEmbeddings never keeps nouns above the depth cut; bad depths are clear errors', async () => {
   const { images, templates, d, m, l } = toy();
-  const base = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m) });
+  const base = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m) });
   const before = Array.from(base.keptNouns);
   assert.ok(before.length >= 3);
   const generic = new Set([before[0], before[2]]);
   const depths = Array.from({ length: l }, (_, i) => (generic.has(i) ? 2 : i === 1 ? -1 : 7));
-  const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths });
+  const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m), genericLevels: 5, depths });
   const kept = Array.from(r.keptNouns);
   assert.ok(kept.length > 0);
   assert.ok(kept.every((i) => !generic.has(i)), `kept ${kept} must not hold the generic ${[...generic]}`);
   assert.ok(before.filter((i) => !generic.has(i)).every((i) => kept.includes(i)), 'the other nouns stay kept');
   // 0 levels drop nothing; with nounMask both apply.
-  const none = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 0, depths });
+  const none = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m), genericLevels: 0, depths });
   assert.deepEqual(Array.from(none.keptNouns), before);
   const nounMask = new Uint8Array(l).fill(1);
   nounMask[before[1]] = 0;
-  const both = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask });
+  const both = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask });
   assert.ok(Array.from(both.keptNouns).every((i) => !generic.has(i) && i !== before[1]));
   // Names: the masked nouns name nothing (the same vocabulary), another naming vocabulary is unmasked.
-  const named = await clusterEmbeddings(images, templates, { dim: d, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask, nameClusters: true });
+  const named = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m), genericLevels: 5, depths, nounMask, nameClusters: true });
   const namers = named.names.flatMap((n) => Array.from(n.nouns));
   assert.ok(namers.length > 0 && namers.every((i) => !generic.has(i) && i !== before[1]), `names ${namers}`);
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5 }), /genericLevels needs options\.depths/);
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5, depths: depths.slice(1) }),
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, genericLevels: 5 }), /genericLevels needs options\.depths/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, genericLevels: 5, depths: depths.slice(1) }),
     /options\.depths has 19 depths for 20 vocabulary nouns/);
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: 5, depths: depths.map((x, i) => (i === 3 ? 2.5 : x)) }),
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, genericLevels: 5, depths: depths.map((x, i) => (i === 3 ? 2.5 : x)) }),
     /options\.depths\[3\] = 2\.5 is not a WordNet depth/);
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, k: 3, genericLevels: -1, depths }), /genericLevels = -1/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, genericLevels: -1, depths }), /genericLevels = -1/);
 });
 
 test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset\'s depths)', async () => {
   const ort = await import('onnxruntime-web');
-  const tiny = join(root, 'models/tiny-clip/');
-  const model = {
-    id: 'tiny-clip-test',
-    vision: readFileSync(`${tiny}vision_model.onnx`),
-    text: readFileSync(`${tiny}text_model.onnx`),
-    vocab: readFileSync(`${tiny}vocab.json`),
-    merges: readFileSync(`${tiny}merges.txt`),
-    vocabulary: { json: `${tiny}nouns.json`, bin: `${tiny}nouns.f16.bin` },
-  };
+  const model = tinyModel('tiny-clip-test');
   const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
   const files = Array.from({ length: 12 }, (_, i) => {
     const [r, g, b] = colours[i % 3];
@@ -283,7 +265,7 @@ test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset
 test('embedding2d: the spectral map, flat row-major M×2, for graph methods; empty without a graph', async () => {
   const { images, templates, d, m } = toy();
   for (const method of ['ntk-rad', 'ntk-mean', 'cosine', 'rbf']) {
-    const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, method });
+    const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, method });
     const xy = r.embedding2d;
     assert.ok(xy instanceof Float64Array, `${method}: a Float64Array`);
     assert.equal(xy.length, 2 * m, `${method}: M×2`);
@@ -307,7 +289,7 @@ test('embedding2d: the spectral map, flat row-major M×2, for graph methods; emp
     assert.ok(agree >= 0.9 * m, `${method}: ${agree}/${m} images nearest their cluster's centre on the map`);
   }
   for (const method of ['kmeans', 'cmatrix']) {
-    const r = await clusterEmbeddings(images, templates, { dim: d, k: 3, method });
+    const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, method });
     assert.ok(r.embedding2d instanceof Float64Array && r.embedding2d.length === 0, `${method}: no graph, no map`);
   }
 });
