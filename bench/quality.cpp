@@ -134,14 +134,17 @@ int main(int argc, char** argv) {
                        ari = vlc::ari(data.truth, r.labels);
           std::string beta;
           for (Eigen::Index b = 0; b < r.beta.size(); ++b) beta += (b ? "," : "") + std::to_string(r.beta(b));
+          std::string eig;
+          for (Eigen::Index e = 0; e < r.k_estimate.eigenvalues.size(); ++e)
+            eig += (e ? "," : "") + std::to_string(r.k_estimate.eigenvalues(e));
           std::string names;
           for (const auto& n : r.names)
             names += (names.empty() ? "" : ",") + json_string(n.nouns.empty() ? "" : tax.words[n.nouns[0]]);
           std::printf("{\"kind\":\"result\",\"setting\":%s,\"seed\":%s,\"method\":%s,\"k_given\":%d,\"k\":%d,"
                       "\"acc\":%.4f,\"nmi\":%.4f,\"ari\":%.4f,\"names_ok\":%.4f,\"components\":%d,\"seconds\":%.2f,"
-                      "\"beta\":[%s],\"names\":[%s]}\n",
+                      "\"beta\":[%s],\"eigenvalues\":[%s],\"names\":[%s]}\n",
                       json_string(setting).c_str(), seed_text.c_str(), json_string(method).c_str(), kk, r.k, acc,
-                      nmi, ari, name_quality(r, data, tax), r.components, secs, beta.c_str(), names.c_str());
+                      nmi, ari, name_quality(r, data, tax), r.components, secs, beta.c_str(), eig.c_str(), names.c_str());
           std::fflush(stdout);
         }
       }

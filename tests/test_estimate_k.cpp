@@ -84,7 +84,7 @@ TEST_CASE("candidate range defaults and errors", "[estimate_k]") {
   CHECK(vlc::k_range(1000, 2, 0) == std::make_pair(2, 50));
   CHECK(vlc::k_range(100, 2, 0) == std::make_pair(2, 20));
   CHECK(vlc::k_range(100, 3, 8) == std::make_pair(3, 8));
-  CHECK_THROWS_AS(vlc::k_range(9, 2, 0), vlc::Error);  // ⌊9/5⌋ = 1 < 2
+  CHECK_THROWS_AS(vlc::k_range(2, 2, 0), vlc::Error);  // K < M leaves nothing for 2 images
   CHECK_THROWS_AS(vlc::k_range(100, 1, 0), vlc::Error);
   CHECK_THROWS_AS(vlc::k_range(100, 10, 5), vlc::Error);
   CHECK(vlc::parse_k_rule("eigengap") == vlc::KRule::Eigengap);
@@ -154,6 +154,9 @@ TEST_CASE("eigengap skips a K whose partition has a tiny cluster", "[estimate_k]
   vlc::EstimateKOptions o;
   o.kmax = 10;
   o.both_curves = false;
+  // The log-scale gap (the default) already prefers 3: 1 − λ_4 = 0.13 is far from 0.
+  CHECK(vlc::estimate_k(a, images, o).k == 3);
+  o.gap_floor = 0;  // the absolute gap, where the size check does the work
   const vlc::KEstimate e = vlc::estimate_k(a, images, o);
   REQUIRE(e.candidates.front() == 2);
   INFO("eigenvalues " << e.eigenvalues.transpose());

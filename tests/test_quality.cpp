@@ -9,6 +9,7 @@
 #include <sstream>
 #include "vlc/clip_faithful.hpp"
 #include "vlc/cluster.hpp"
+#include "vlc/duplicates.hpp"
 #include "vlc/metrics.hpp"
 #include "vlc/naming.hpp"
 #include "vlc/spectral.hpp"
@@ -191,4 +192,51 @@ TEST_CASE("cluster names are unique and, with the noun tree, specific", "[qualit
   std::printf("[quality] stl10 names: %d of 10 are the class noun or a hyponym\n", good);
   CHECK(names.size() == 10);
   CHECK(good >= 7);
+}
+
+TEST_CASE("near-duplicates are found, clustered once and reported", "[quality][duplicates]") {
+  vlc::ClipFaithfulOptions o;
+  o.setting = "stl10";
+  o.m = 500;
+  o.duplicates = 0.1;
+  o.near_duplicates = 0.1;
+  o.near_duplicate_cosine = 0.985;  // close to the 0.98 threshold: the hashing's hard case
+  const auto with = vlc::make_clip_faithful(taxonomy(), o);
+  const vlc::Duplicates dup = vlc::find_duplicates(with.images);
+  int found = 0, copies = 0;
+  for (int i = 0; i < o.m; ++i) {
+    if (with.copy_of[i] < 0) continue;
+    ++copies;
+    found += dup.representative[i] == dup.representative[with.copy_of[i]];
+  }
+  std::printf("[quality] duplicates: %d of %d copies found, %zu groups\n", found, copies, dup.groups.size());
+  CHECK(copies == 100);
+  CHECK(found >= 99);
+  for (const auto& g : dup.groups) {
+    REQUIRE(g.size() >= 2);
+    for (std::size_t a = 1; a < g.size(); ++a) CHECK(g[a - 1] < g[a]);
+  }
+
+  // The same originals without the copies: ACC within 2 points, automatic K within 1.
+  o.m = 400;
+  o.duplicates = o.near_duplicates = 0;
+  const auto without = vlc::make_clip_faithful(taxonomy(), o);
+  vlc::Options co;
+  co.k = 0;
+  co.k_both_curves = false;
+  co.name_clusters = false;
+  const vlc::Result a = vlc::cluster(without.images, without.templates, co);
+  const vlc::Result b = vlc::cluster(with.images, with.templates, co);
+  co.duplicate_cosine = 0;
+  const vlc::Result kept = vlc::cluster(with.images, with.templates, co);
+  const double acc_a = vlc::accuracy(without.truth, a.labels), acc_b = vlc::accuracy(with.truth, b.labels);
+  std::printf("[quality] duplicates: K %d → %d (kept: %d), ACC %.3f → %.3f (kept: %.3f)\n", a.k, b.k, kept.k, acc_a,
+              acc_b, vlc::accuracy(with.truth, kept.labels));
+  CHECK(std::abs(a.k - b.k) <= 1);
+  CHECK(std::abs(acc_a - acc_b) <= 0.02);
+  CHECK(b.labels.size() == 500u);
+  CHECK(!b.duplicate_groups.empty());
+  for (const auto& g : b.duplicate_groups)
+    for (int i : g) CHECK(b.labels[i] == b.labels[g[0]]);
+  CHECK(kept.duplicate_groups.empty());
 }

@@ -5,6 +5,7 @@
 #include "vlc/backend.hpp"
 #include "vlc/baselines.hpp"
 #include "vlc/cmatrix.hpp"
+#include "vlc/duplicates.hpp"
 #include "vlc/error.hpp"
 #include "vlc/kmeans.hpp"
 #include "vlc/noun_filter.hpp"
@@ -32,6 +33,7 @@ EstimateKOptions estimate_options(const Options& o, KRule rule) {
   e.rule = rule;
   e.both_curves = o.k_both_curves;
   e.min_cluster_fraction = o.k_min_cluster_fraction;
+  e.gap_floor = o.k_gap_floor;
   e.n_init = o.n_init;
   e.seed = o.seed;
   return e;
@@ -93,7 +95,9 @@ Method parse_method(const std::string& name) {
   fail("unknown method \"", name, "\"; valid methods: ", valid);
 }
 
-Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& o) {
+namespace {
+
+Result cluster_all(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& o) {
   validate_shapes(images, templates, o.k, o.method == Method::KMeans || o.method == Method::CMatrix ? 0 : o.q);
   validate_options(o, images.rows(), templates.size());
   Result result;
@@ -251,6 +255,54 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   clock.stop();
   finish();
   return result;
+}
+
+// The clustering of the representatives, spread to every image of each duplicate group.
+void expand_to_copies(Result& r, const Duplicates& dup) {
+  const std::size_t m = dup.representative.size();
+  std::vector<int> row_of(m, -1);  // representative → its row in the clustered set
+  for (std::size_t u = 0; u < dup.unique.size(); ++u) row_of[dup.unique[u]] = static_cast<int>(u);
+  Labels labels(m);
+  for (std::size_t i = 0; i < m; ++i) labels[i] = r.labels[row_of[dup.representative[i]]];
+  if (r.embedding2d.rows() > 0) {
+    RowMatrixD map(static_cast<Eigen::Index>(m), r.embedding2d.cols());
+    for (std::size_t i = 0; i < m; ++i) map.row(i) = r.embedding2d.row(row_of[dup.representative[i]]);
+    r.embedding2d = std::move(map);
+  }
+  for (auto& name : r.names) name.size = 0;
+  for (int label : labels)
+    if (label >= 0 && label < static_cast<int>(r.names.size())) ++r.names[label].size;
+  r.labels = std::move(labels);
+  r.duplicate_groups = dup.groups;
+}
+
+}  // namespace
+
+Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& o) {
+  require(o.duplicate_cosine >= 0 && o.duplicate_cosine <= 1, "duplicate_cosine = ", o.duplicate_cosine,
+          " must be in [0, 1] (0 = keep duplicates)");
+  if (o.duplicate_cosine == 0 || images.rows() < 3) return cluster_all(images, templates, o);
+  const auto start = std::chrono::steady_clock::now();
+  validate_shapes(images, templates, o.k, 0);
+  DuplicateOptions d;
+  d.cosine = o.duplicate_cosine;
+  d.seed = o.seed;
+  const Duplicates dup = find_duplicates(normalized_rows(images, "images"), d);
+  if (dup.groups.empty()) return cluster_all(images, templates, o);
+  const Eigen::Index unique = static_cast<Eigen::Index>(dup.unique.size());
+  require(o.q < unique, "q = ", o.q, " must be smaller than the number of distinct images (", unique, " of ", images.rows(),
+          " after merging ", images.rows() - unique, " near-duplicates); lower q or duplicate_cosine");
+  require(o.k <= unique, "k = ", o.k, " is more than the ", unique, " distinct images (", images.rows() - unique,
+          " near-duplicates merged)");
+  Options inner = o;
+  inner.duplicate_cosine = 0;
+  Result r = cluster_all(select_rows(images, dup.unique), templates, inner);
+  expand_to_copies(r, dup);
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  double others = 0;
+  for (const auto& t : r.timings) others += t.seconds;
+  r.timings.insert(r.timings.begin(), {"duplicates", std::max(0.0, elapsed.count() - others)});
+  return r;
 }
 
 }  // namespace vlc

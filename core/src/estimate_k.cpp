@@ -78,6 +78,12 @@ KRule parse_k_rule(const std::string& name) {
   fail("unknown K rule \"", name, "\"; valid rules: ", valid);
 }
 
+double gap_score(double lambda_k, double lambda_next, double floor) {
+  if (floor <= 0) return lambda_k - lambda_next;
+  // The gap between the Laplacian eigenvalues 1 − λ on a log scale (EstimateKOptions::gap_floor: why).
+  return std::log(std::max(0.0, 1 - lambda_next) + floor) - std::log(std::max(0.0, 1 - lambda_k) + floor);
+}
+
 int default_kmax(int m) { return std::min({50, m - 1, std::max({2, m / 5, std::min(m / 2, 9)})}); }
 
 std::pair<int, int> k_range(int m, int kmin, int kmax) {
@@ -160,7 +166,7 @@ KEstimate estimate_k(const SparseMatrixD& affinity, const RowMatrixF& images, co
     return labels;
   };
   if (o.rule == KRule::Eigengap || o.both_curves)
-    for (int k : e.candidates) e.eigengap.push_back(embedding.values(k - 1) - embedding.values(k));
+    for (int k : e.candidates) e.eigengap.push_back(gap_score(embedding.values(k - 1), embedding.values(k), o.gap_floor));
   if (o.rule == KRule::CodingLength || o.both_curves)
     e.coding_length = coding_length_curve(images, e.candidates, partition, o.epsilon2, o.model_cost);
   if (o.rule == KRule::CodingLength) {

@@ -46,6 +46,7 @@ struct Options {
   KRule k_rule = KRule::Eigengap;  // automatic K, graph methods (estimate_k.hpp: why)
   bool k_both_curves = true;  // automatic K: also the other rule's curve (costs kmax k-means runs)
   double k_min_cluster_fraction = 0.25;  // automatic K, eigengap: EstimateKOptions::min_cluster_fraction
+  double k_gap_floor = 0.01;  // automatic K, eigengap: EstimateKOptions::gap_floor (0 = absolute gap)
   int theta = 2;            // cmatrix: nouns per fine centre (seed 002)
   double gamma = 5;         // cmatrix: ridge regulariser (seed 002)
   bool name_clusters = true;  // fill Result::names from the whole vocabulary (naming.hpp)
@@ -62,6 +63,10 @@ struct Options {
   std::uint64_t seed = 0;
   Device device = Device::Auto;         // NTK graph, RAD and Lanczos backend (backend.hpp)
   std::vector<std::uint8_t> noun_mask;  // optional, L entries; 0 = noun never kept
+  // Images whose cosine is at least this are near-duplicates (duplicates.hpp: why, and the
+  // threshold's basis): each group is clustered as one image and its copies take its label.
+  // 0 = off.
+  double duplicate_cosine = 0.98;
   ProgressFunction progress;            // optional
 };
 
@@ -99,6 +104,9 @@ struct Result {
   // of widening that run, so the labels stay bit-identical to a clustering without the map.
   RowMatrixD embedding2d;
   std::vector<int> cmatrix_nouns;    // cmatrix: vocabulary indices of the candidate set U
+  // Groups of ≥ 2 near-duplicate images (Options::duplicate_cosine), each ascending; the first
+  // is the one that was clustered, the others share its label and map position.
+  std::vector<std::vector<int>> duplicate_groups;
   std::vector<ClusterName> names;    // one per cluster when Options::name_clusters
   KEstimate k_estimate;              // Options::k = 0: the chosen K, its rule and both curves
   std::string device;                // backend that ran: "cpu" or "cuda:<n> (<GPU name>)"
