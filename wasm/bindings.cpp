@@ -216,6 +216,7 @@ vlc::Options parse_options(const val& js, int m) {
   o.kmax = integer(js, "kmax", o.kmax);
   if (has(js, "kRule")) o.k_rule = vlc::parse_k_rule(text(js, "kRule", ""));
   o.k_min_cluster_fraction = number(js, "kMinClusterFraction", o.k_min_cluster_fraction);
+  o.duplicate_cosine = number(js, "duplicateCosine", o.duplicate_cosine);
   o.method = vlc::parse_method(text(js, "method", "ntk-rad"));
   o.q = integer(js, "q", o.q);
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
@@ -287,6 +288,9 @@ val cluster_impl(const val& images, const val& templates, const val& shape, cons
   out.set("components", r.components);
   // Row-major M×2 (RowMatrixD's own layout), length 0 for methods without a graph.
   out.set("embedding2d", float64_array(r.embedding2d.data(), static_cast<std::size_t>(r.embedding2d.size())));
+  val groups = val::array();
+  for (std::size_t g = 0; g < r.duplicate_groups.size(); ++g) groups.set(static_cast<unsigned>(g), int32_array(r.duplicate_groups[g]));
+  out.set("duplicateGroups", groups);
   out.set("radOuterIterations", r.rad_outer_iterations);
   out.set("radConverged", r.rad_converged);
   val timings = val::array();

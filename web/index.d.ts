@@ -202,7 +202,7 @@ export interface CoreOptions {
   k?: number | 'auto';
   /** Automatic K: smallest candidate (default 2). */
   kmin?: number;
-  /** Automatic K: largest candidate (default min(50, ⌊M/5⌋)). */
+  /** Automatic K: largest candidate (default min(50, M − 1, max(⌊M/5⌋, min(⌊M/2⌋, 9)))). */
   kmax?: number;
   /**
    * Automatic K rule for graph methods (default 'eigengap': the largest eigengap whose spectral
@@ -214,6 +214,11 @@ export interface CoreOptions {
    * cluster size M/K (default 0.25; 0 = the plain largest gap; lower it for long-tailed data).
    */
   kMinClusterFraction?: number;
+  /**
+   * Images whose embeddings' cosine is at least this are near-duplicates (burst shots, copies):
+   * each group is clustered as one image and reported in `duplicateGroups` (default 0.98; 0 = off).
+   */
+  duplicateCosine?: number;
   /** Default 'ntk-rad' (the paper's method). */
   method?: ClusterMethod;
   /** Neighbours (default: the core's 30, lowered to ⌊(M−1)/3⌋ for small M; see defaultQ). */
@@ -351,6 +356,8 @@ export interface ClusterEmbeddingsResult {
   /** Top-k eigenvalues of the normalised affinity (graph methods). */
   eigenvalues: Float64Array;
   components: number;
+  /** Groups of ≥ 2 near-duplicate images (indices, ascending); the first was clustered, the rest share its label. */
+  duplicateGroups: Int32Array[];
   /**
    * A 2-D map of the images, flat and row-major M×2 (image i at [2i], [2i+1]): the first two
    * non-trivial spectral coordinates of the final affinity (D^{-1/2}v for the eigenvectors after
@@ -524,6 +531,8 @@ export interface ClusterImagesResult {
    * length 0 for methods without a graph.
    */
   embedding2d: Float64Array;
+  /** Groups of ≥ 2 near-duplicate photos, as indices into the input files (options.duplicateCosine). */
+  duplicateGroups: number[][];
   beta: number[];
   timings: { stage: string; seconds: number }[];
   /** Text-embedding cache hits (null without IndexedDB). */

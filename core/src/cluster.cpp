@@ -290,12 +290,12 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   const Duplicates dup = find_duplicates(normalized_rows(images, "images"), d);
   if (dup.groups.empty()) return cluster_all(images, templates, o);
   const Eigen::Index unique = static_cast<Eigen::Index>(dup.unique.size());
-  require(o.q < unique, "q = ", o.q, " must be smaller than the number of distinct images (", unique, " of ", images.rows(),
-          " after merging ", images.rows() - unique, " near-duplicates); lower q or duplicate_cosine");
   require(o.k <= unique, "k = ", o.k, " is more than the ", unique, " distinct images (", images.rows() - unique,
-          " near-duplicates merged)");
+          " near-duplicates merged at cosine ≥ ", o.duplicate_cosine, "); lower k, or duplicate_cosine = 0 to keep them");
   Options inner = o;
   inner.duplicate_cosine = 0;
+  // Fewer distinct images may not leave q neighbours each: use all there are.
+  if (inner.q >= unique) inner.q = static_cast<int>(unique) - 1;
   Result r = cluster_all(select_rows(images, dup.unique), templates, inner);
   expand_to_copies(r, dup);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;

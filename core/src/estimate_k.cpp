@@ -125,7 +125,7 @@ double coding_length(const RowMatrixF& images, const Labels& labels, int k, doub
     // Sylvester's determinant identity: use whichever Gram is smaller.
     const Eigen::MatrixXd gram = nj < d ? Eigen::MatrixXd(zj * zj.transpose()) : Eigen::MatrixXd(zj.transpose() * zj);
     const double share = static_cast<double>(nj) / n;
-    // Ma et al. 2007: ((n_j + d)/2n) log2 det(…); ALGORITHM.md §6 without the codebook: n_j/2n.
+    // Ma et al. 2007: ((n_j + d)/2n) log2 det(…); docs/method.md §6 without the codebook: n_j/2n.
     const double weight = (model_cost ? nj + d : nj) / (2.0 * n);
     term[j] = weight * log2det_identity_plus(gram, a) - share * std::log2(share);  // + label entropy
   });

@@ -1,4 +1,4 @@
-// Lloyd's k-means, Euclidean or spherical (§1 step 3, §4 of ALGORITHM.md).
+// Lloyd's k-means, Euclidean or spherical (§1 step 3, §4 of docs/method.md).
 //
 // Choices, so that every target gives the same labels for a seed:
 // - Seeding is scikit-learn's greedy k-means++: the first centre uniformly at random, then

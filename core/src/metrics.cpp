@@ -1,4 +1,4 @@
-// §5 of ALGORITHM.md: ACC, NMI and ARI as scikit-learn 1.2 computes them.
+// §5 of docs/method.md: ACC, NMI and ARI as scikit-learn 1.2 computes them.
 //
 // The formulas and special cases follow sklearn.metrics.cluster._supervised line by line
 // (normalized_mutual_info_score, mutual_info_score, entropy, adjusted_rand_score,

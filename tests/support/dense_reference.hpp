@@ -1,5 +1,5 @@
 // Plain dense reference implementations for the exactness tests: the straightforward
-// O(M²) formulas of ALGORITHM.md that the core must reproduce without forming M×M matrices.
+// O(M²) formulas of docs/method.md that the core must reproduce without forming M×M matrices.
 #pragma once
 #include <vector>
 #include "vlc/types.hpp"

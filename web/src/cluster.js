@@ -176,7 +176,7 @@ function flattenTemplates(templates, d, options) {
 }
 
 /** The options the WASM core reads (see wasm/bindings.cpp parse_options). */
-const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
+const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'duplicateCosine', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
   'maxOuter', 'theta', 'gamma', 'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask',
   'genericLevels', 'depths']);
 
@@ -750,6 +750,8 @@ export async function runPipeline(files, options = {}) {
       kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
       keptNouns: kept.map((i) => vocabulary.words[i]),
       embedding2d,
+      // Near-duplicate photos as file indices (the core's rows mapped like labels).
+      duplicateGroups: Array.from(/** @type {Int32Array[]} */ (r.duplicateGroups), (g) => Array.from(g, (row) => indices[row])),
       beta: Array.from(/** @type {Float64Array} */ (r.beta)),
       timings: r.timings,
       textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,

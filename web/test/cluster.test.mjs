@@ -293,3 +293,24 @@ test('embedding2d: the spectral map, flat row-major M×2, for graph methods; emp
     assert.ok(r.embedding2d instanceof Float64Array && r.embedding2d.length === 0, `${method}: no graph, no map`);
   }
 });
+
+test('near-duplicates: grouped, clustered once, same labels; duplicateCosine 0 keeps them; a few images get automatic K', async () => {
+  const { images, templates, d, m } = toy();
+  // Append exact copies of the first 6 images: 6 groups of 2.
+  const extra = 6;
+  const withCopies = new Float32Array((m + extra) * d);
+  withCopies.set(images);
+  withCopies.set(images.subarray(0, extra * d), m * d);
+  const r = await clusterEmbeddings(withCopies, templates, { dim: d, numImages: m + extra, k: 3 });
+  assert.equal(r.labels.length, m + extra);
+  assert.ok(r.duplicateGroups.length >= extra, `at least ${extra} groups, got ${r.duplicateGroups.length}`);
+  for (let i = 0; i < extra; i++) {
+    assert.ok(r.duplicateGroups.some((g) => g.includes(i) && g.includes(m + i)), `image ${i} and its copy are one group`);
+    assert.equal(r.labels[i], r.labels[m + i]);
+  }
+  const kept = await clusterEmbeddings(withCopies, templates, { dim: d, numImages: m + extra, k: 3, duplicateCosine: 0 });
+  assert.equal(kept.duplicateGroups.length, 0);
+  // Fewer than 10 images: automatic K has a range (2..⌊M/2⌋ here) instead of an error.
+  const few = await clusterEmbeddings(images.subarray(0, 8 * d), templates, { dim: d, numImages: 8, k: 'auto' });
+  assert.ok(few.k >= 2 && few.k <= 4, `K in 2..4, got ${few.k}`);
+});

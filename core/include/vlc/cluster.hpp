@@ -1,5 +1,5 @@
 // The one entry point: vlc::cluster(images, templates, options) → Result.
-// Composes §0–§4 of ALGORITHM.md: validation, noun filtering, per-template affinities,
+// Composes §0–§4 of docs/method.md: validation, noun filtering, per-template affinities,
 // RAD (or an ablation), spectral clustering.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// C-matrix clustering (seeds/002…, Sec. 3.1, Eq. 4–5; ALGORITHM.md §6), training-free: each
+// C-matrix clustering (seeds/002…, Sec. 3.1, Eq. 4–5; docs/method.md §6), training-free: each
 // image is re-described by ridge-regressing it on a small set U of candidate nouns,
 // C = Z Uᵀ (U Uᵀ + γI)⁻¹, and k-means runs on the rows of C.
 #pragma once

@@ -1,6 +1,6 @@
 // The arithmetic of every compute kernel, written once for both backends (issue 8).
 //
-// Each function here is the inner arithmetic of one step of §2–§4 of ALGORITHM.md. The CPU
+// Each function here is the inner arithmetic of one step of §2–§4 of docs/method.md. The CPU
 // code (ntk.cpp, knn_graph.cpp, rad.cpp, spectral.cpp) calls these functions, and the CUDA
 // kernels in native/cuda/ call the very same ones (VLC_HOST_DEVICE is __host__ __device__
 // under nvcc), so the native and WebAssembly test suites exercise the GPU's arithmetic on

@@ -1,4 +1,4 @@
-// WordNet hierarchy filtering (seeds/003…, MCA "hierarchy-based filtering"; ALGORITHM.md §6):
+// WordNet hierarchy filtering (seeds/003…, MCA "hierarchy-based filtering"; docs/method.md §6):
 // nouns near the root of WordNet's hypernym tree ("entity", "object", "whole") describe
 // everything and so separate nothing; they are removed from the vocabulary before §1.
 // Depths come from models/vocab/wordnet_nouns.tsv (models/build_vocab.py): the minimum

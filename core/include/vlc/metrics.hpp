@@ -1,4 +1,4 @@
-// §5 of ALGORITHM.md: clustering accuracy (Hungarian), NMI (arithmetic mean) and ARI,
+// §5 of docs/method.md: clustering accuracy (Hungarian), NMI (arithmetic mean) and ARI,
 // matching scikit-learn's definitions to 1e-9.
 #pragma once
 #include <vector>

@@ -1,4 +1,4 @@
-// Naming clusters (seeds/004…, Appendix H, Algorithm 2; ALGORITHM.md §6): every image votes
+// Naming clusters (seeds/004…, Appendix H, Algorithm 2; docs/method.md §6): every image votes
 // with its top-5 cosine scores against the whole vocabulary; a cluster is named by the noun
 // with the largest total vote, and the runners-up are reported with their vote shares.
 // Two choices beyond seed 004 (NamingOptions): names prefer the most specific noun that still

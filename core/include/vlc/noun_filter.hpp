@@ -1,4 +1,4 @@
-// §1 of ALGORITHM.md: positive-noun filtering (TAC).
+// §1 of docs/method.md: positive-noun filtering (TAC).
 #pragma once
 #include <cstdint>
 #include <vector>

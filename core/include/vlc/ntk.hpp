@@ -1,4 +1,4 @@
-// §2 of ALGORITHM.md: the NTK-anchored affinity (Eq. 6–8) for one template.
+// §2 of docs/method.md: the NTK-anchored affinity (Eq. 6–8) for one template.
 #pragma once
 #include "vlc/knn_graph.hpp"
 #include "vlc/types.hpp"

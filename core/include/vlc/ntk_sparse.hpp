@@ -1,4 +1,4 @@
-// §2 of ALGORITHM.md, the ε-sparse exact path: the NTK neighbour lists of all B templates
+// §2 of docs/method.md, the ε-sparse exact path: the NTK neighbour lists of all B templates
 // without the O(M²(d+N)) dense tiles.
 //
 // s_i = softmax(W z_i / τ) is very peaked at τ = 0.04 (on CLIP-like data one or two nouns

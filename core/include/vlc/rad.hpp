@@ -1,4 +1,4 @@
-// §3 of ALGORITHM.md: Regularised Affinity Diffusion (Eq. 9–14, Algorithm 1).
+// §3 of docs/method.md: Regularised Affinity Diffusion (Eq. 9–14, Algorithm 1).
 #pragma once
 #include <vector>
 #include "vlc/types.hpp"

@@ -1,4 +1,4 @@
-// §4 of ALGORITHM.md: normalised spectral clustering (Ng–Jordan–Weiss) on a sparse affinity.
+// §4 of docs/method.md: normalised spectral clustering (Ng–Jordan–Weiss) on a sparse affinity.
 #pragma once
 #include <cstdint>
 #include "vlc/types.hpp"

@@ -1,4 +1,4 @@
-// §0 of ALGORITHM.md: input checks and row L2-normalisation.
+// §0 of docs/method.md: input checks and row L2-normalisation.
 #pragma once
 #include <string>
 #include <vector>
