@@ -75,10 +75,10 @@ std::string file_type_name(mode_t mode) {
   return "not a regular file";
 }
 
-std::string printable(const std::string& bytes) {
+std::string printable(const std::string& bytes, bool keep_utf8) {
   std::string out;
   for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f) {
+    if ((c >= 0x20 && c < 0x7f) || (keep_utf8 && c >= 0x80)) {
       out += static_cast<char>(c);
     } else {
       char buf[5];

@@ -26,8 +26,9 @@ namespace vlc::files {
 std::string file_type_name(mode_t mode);
 
 // Printable ASCII kept, every other byte as \xNN (NUL and terminal escapes from file content
-// must neither cut nor colour an error message).
-std::string printable(const std::string& bytes);
+// must neither cut nor colour an error message). With keep_utf8, bytes from 0x80 up are kept
+// too (only control bytes are escaped), for text that is meant to be UTF-8.
+std::string printable(const std::string& bytes, bool keep_utf8 = false);
 
 class InputFile {
  public:
