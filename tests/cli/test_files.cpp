@@ -2,32 +2,25 @@
 // written all or none through unpredictable temporary files.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <string>
 
 #include "files.hpp"
+#include "support.hpp"
 #include "vlc/error.hpp"
 
 namespace {
 
-std::string scratch_dir() {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/vlc_files_tests_XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d ? d : "/tmp");
-  }();
-  return dir;
-}
+using vlc_cli_test::error_of;
 
-std::string path_of(const std::string& name) { return scratch_dir() + "/" + name; }
+const std::string& scratch_dir() { return vlc_cli_test::temp_dir(); }
+std::string path_of(const std::string& name) { return vlc_cli_test::temp_path(name); }
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -38,16 +31,7 @@ std::string slurp(const std::string& path) {
 
 void put(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vlc::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-// Files in the scratch folder other than the ones named (temporaries left behind).
+// How many entries the scratch folder has (to see temporaries left behind).
 int entries_in_scratch() {
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(scratch_dir())) (void)e, ++n;

@@ -16,18 +16,13 @@
 
 #include "json.hpp"
 #include "npy.hpp"
+#include "support.hpp"
 #include "vlc/error.hpp"
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/vlc_native_tests_XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d ? d : "/tmp");
-  }();
-  return dir + "/" + name;
-}
+using vlc_cli_test::error_of;
+using vlc_cli_test::temp_path;
 
 // A .npy file from a header dict and raw data, format `major`.0.
 std::string npy_bytes(const std::string& dict, const std::string& data, int major = 1, bool pad = true) {
@@ -54,15 +49,6 @@ std::string write_file(const std::string& name, const std::string& bytes) {
   std::string p = temp_path(name);
   std::ofstream(p, std::ios::binary) << bytes;
   return p;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vlc::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
