@@ -1053,7 +1053,12 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "vlcluster: out of memory (try fewer images, a smaller --q, or a machine with more RAM)\n");
-    return 1;
+    // Out without the exit handlers: Eigen's DenseStorage::resize frees before it allocates,
+    // so a matrix whose resize threw keeps a dangling pointer, and the core's thread_local
+    // scratch (ntk_sparse.cpp) would free it again at exit: SIGSEGV after the message.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vlcluster: internal error: %s\n", one_line(e.what()).c_str());
     return 1;
