@@ -1036,11 +1036,11 @@ int main(int argc, char** argv) {
     std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kMainHelp, stdout);
-      return 0;
+      return finish_stdout(0);
     }
     if (cmd == "--version") {
       std::printf("vlcluster %s\n", kVersion);
-      return 0;
+      return finish_stdout(0);
     }
     if (cmd == "cluster") return finish_stdout(run_cluster(argc, argv));
     if (cmd == "synth") return finish_stdout(run_synth(argc, argv));

@@ -593,6 +593,9 @@ def issue14_checks(binary, work, files, bad):
             rc, _, err = run_guarded(binary, "cluster", "--images", img, "--nouns", nn, "--k", "4", stdout=full)
             check(rc == 1 and "stdout: write error" in err, "issue 14: the summary to /dev/full: exit 1 with a message",
                   f"rc={rc} stderr={err!r}")
+            rc, _, err = run_guarded(binary, "--help", stdout=full)
+            check(rc == 1 and "stdout: write error" in err, "issue 14: --help > /dev/full: exit 1 with a message",
+                  f"rc={rc} stderr={err!r}")
 
     # 11. extreme τ / λ: no silent garbage
     bad("issue 14: --tau 1e-300 (a graph without edges)", base + ["--tau", "1e-300"], 1, "--tau", "no edges")
