@@ -1,6 +1,6 @@
 // libFuzzer target: the CLI's vocabulary words file reader (read_vocab in native/cli.cpp,
 // included here with its main renamed). Outcome: a non-empty word list without blank
-// lines, or a vlc::Error.
+// lines (and, for a TSV with a depth column, one depth per word), or a vlc::Error.
 #define main vlcluster_cli_main
 #include "../native/cli.cpp"
 #undef main
@@ -11,9 +11,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::string path = vlc_fuzz::scratch_path("words.txt");
   vlc_fuzz::write_file(path, data, size);
   vlc_fuzz::expect_ok_or_vlc_error([&] {
-    std::vector<std::string> words = read_vocab(path);
-    if (words.empty()) vlc_fuzz::unexpected("read_vocab returned no words");
-    for (const auto& w : words) {
+    const Vocabulary vocabulary = read_vocab(path);
+    if (vocabulary.words.empty()) vlc_fuzz::unexpected("read_vocab returned no words");
+    if (!vocabulary.depths.empty() && vocabulary.depths.size() != vocabulary.words.size())
+      vlc_fuzz::unexpected("read_vocab returned depths for some words only");
+    for (const auto& w : vocabulary.words) {
       if (w.find_first_not_of(" \t") == std::string::npos) vlc_fuzz::unexpected("read_vocab returned a blank word");
       if (w.find('\n') != std::string::npos) vlc_fuzz::unexpected("read_vocab returned a word with a newline");
     }

@@ -19,8 +19,10 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "files.hpp"
 #include "json.hpp"
 #include "npy.hpp"
 #include "vlc/cluster.hpp"
@@ -258,8 +260,13 @@ double parse_double(const std::string& name, const std::string& text, double min
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-    usage_fail(name, ": expected a finite number, got '", text, "'");
+  if (text.empty() || *end != '\0') usage_fail(name, ": expected a number, got '", text, "'");
+  if (!std::isfinite(v) && errno != ERANGE) usage_fail(name, ": expected a finite number, got '", text, "'");
+  // strtod's ERANGE covers both ends; a subnormal is not "not finite" (issue 14).
+  if (errno == ERANGE || (v != 0 && !std::isnormal(v)))
+    usage_fail(name, ": ", text, " is out of range: ",
+               std::fabs(v) > 1 ? "beyond the largest double (about 1.8e308)"
+                                : "below the smallest normal double (about 2.2e-308; subnormal or underflowing)");
   if (min_inclusive ? v < min : v <= min)
     usage_fail(name, ": must be ", min_inclusive ? "at least " : "greater than ", min, " (got ", text, ")");
   return v;
@@ -366,25 +373,57 @@ int parse_depth(const std::string& path, std::size_t line_number, const std::str
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
   if (*end != '\0' || errno == ERANGE || v < -1 || v > 1000)
-    vlc::fail(path, ": line ", line_number, ": depth \"", text,
+    vlc::fail(path, ": line ", line_number, ": depth \"", vlc::files::printable(text),
               "\" is not a WordNet depth (an integer ≥ 0, 0 = the root \"entity\"; -1 or empty = unknown)");
   return static_cast<int>(v);
 }
 
-Vocabulary read_vocab(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) vlc::fail(path, ": cannot open: no such file");
-  if (std::filesystem::is_directory(path, ec)) vlc::fail(path, ": is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) vlc::fail(path, ": cannot open: ", std::strerror(errno));
+// Bounds of a words file (issue 14: `--vocab /dev/zero` was read up to 1 GB). The largest
+// vocabulary here, models/vocab/wordnet_nouns.tsv, is 0.25 MB with lines of at most 54 bytes.
+constexpr std::size_t kVocabMaxBytes = std::size_t{64} << 20;
+constexpr std::size_t kVocabMaxLine = 4096;
+
+// The whole words file, refused when it is too large or in an encoding whose lines would be
+// miscounted: UTF-16 (NUL bytes) and CR-only line ends (one single "line").
+std::string read_vocab_text(const std::string& path) {
+  vlc::files::InputFile file(path);
+  if (file.size() > kVocabMaxBytes)
+    vlc::fail(path, ": is ", file.size(), " bytes, above the limit of ", kVocabMaxBytes >> 20,
+              " MiB for a vocabulary (one noun per line); is it the right file?");
+  std::string text(file.size(), '\0');
+  file.read_at(0, text.size(), text.data());
+  if (text.rfind("\xff\xfe", 0) == 0 || text.rfind("\xfe\xff", 0) == 0)
+    vlc::fail(path, ": is UTF-16 encoded (it starts with a UTF-16 byte-order mark); save it as UTF-8, one noun per line");
+  if (const auto nul = text.find('\0'); nul != std::string::npos)
+    vlc::fail(path, ": contains a NUL byte (at byte ", nul, "): UTF-16 or binary, not a UTF-8 text file; "
+              "save it as UTF-8, one noun per line");
+  for (std::size_t cr = text.find('\r'); cr != std::string::npos; cr = text.find('\r', cr + 1))
+    if (cr + 1 == text.size() || text[cr + 1] != '\n')
+      vlc::fail(path, ": line ", std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(cr), '\n') + 1,
+                " has a carriage return (CR) that is not followed by a line feed: CR-only (old Mac) line ends? "
+                "Use LF or CRLF line ends");
+  return text;
+}
+
+std::vector<std::string> vocab_lines(const std::string& path, const std::string& text) {
   std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end - start > kVocabMaxLine)
+      vlc::fail(path, ": line ", lines.size() + 1, " is longer than ", kVocabMaxLine,
+                " bytes; a vocabulary has one noun per line");
+    std::string line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (lines.empty() && line.rfind("\xef\xbb\xbf", 0) == 0) line = line.substr(3);  // UTF-8 BOM
-    lines.push_back(line);
+    lines.push_back(std::move(line));
+    start = end + 1;
   }
-  if (in.bad()) vlc::fail(path, ": cannot read: ", std::strerror(errno));
+  return lines;
+}
+
+Vocabulary read_vocab(const std::string& path) {
+  std::vector<std::string> lines = vocab_lines(path, read_vocab_text(path));
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   Vocabulary v;
   // A header "word<TAB>...": the columns by name; otherwise every line is one noun.
@@ -432,30 +471,117 @@ void check_rows(const vlc::RowMatrixF& m, const std::string& file, const std::st
   }
 }
 
+// One line for the terminal: line breaks become spaces, other control bytes (an escape
+// sequence from a file name or a word) \xNN; UTF-8 (the messages' "×", "≥") is kept.
 std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  std::replace(s.begin(), s.end(), '\r', ' ');
   while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  return vlc::files::printable(s, true);
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) vlc::fail(path, ": cannot write: ", std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      vlc::fail(path, ": cannot write: ", std::strerror(errno));
+// Caps on the options whose cost grows with their value (issue 14): beyond them a run takes
+// hours or runs out of memory, far from any useful setting.
+constexpr int kMaxNeighbours = 1000;  // --q (default 30): the kNN graph has M·q edges per template
+constexpr int kMaxCandidateK = 1000;  // --kmin/--kmax: one eigenvector and one k-means per candidate
+
+// More threads than the hardware has only adds contention (--threads 4096 turned 0.13 s into
+// 33 s): capped at the hardware count, with a warning.
+int cap_threads(int requested, bool quiet) {
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  if (hardware <= 0 || requested <= hardware) return requested;
+  if (!quiet)
+    std::fprintf(stderr, "vlcluster: warning: --threads %d is more than the %d hardware threads; using %d\n", requested,
+                 hardware, hardware);
+  return hardware;
+}
+
+struct NamedPath {
+  std::string option, path;
+};
+
+// Inputs must be regular files (a FIFO would block the read forever, a device is endless);
+// outputs must be writable and must not be an input or each other, or writing one would
+// destroy the other (issue 14). Input problems are bad data (exit 1), clashes bad usage (2).
+void check_files(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
+  std::vector<vlc::files::FileIdentity> input_ids;
+  for (const auto& in : inputs) {
+    try {
+      vlc::files::InputFile probe(in.path);  // opens without blocking, checks the type
+    } catch (const vlc::Error& e) {
+      vlc::fail(in.option, ": ", e.what());
     }
+    input_ids.push_back(vlc::files::identify(in.path));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::remove(tmp.c_str());
-    vlc::fail(path, ": cannot write: ", std::strerror(e));
+  std::vector<vlc::files::FileIdentity> output_ids;
+  for (const auto& out : outputs) {
+    try {
+      vlc::files::OutputSet::check_writable(out.path);
+    } catch (const vlc::Error& e) {
+      vlc::fail(out.option, ": ", e.what());
+    }
+    const vlc::files::FileIdentity id = vlc::files::identify(out.path);
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (id == input_ids[i])
+        usage_fail(out.option, " ", out.path, " is the same file as ", inputs[i].option, " ", inputs[i].path,
+                   ": writing it would destroy that input; choose another output path");
+    for (std::size_t i = 0; i < output_ids.size(); ++i)
+      if (id == output_ids[i])
+        usage_fail(out.option, " ", out.path, " is the same file as ", outputs[i].option, " ", outputs[i].path,
+                   "; give each output its own path");
+    output_ids.push_back(id);
   }
+}
+
+// Results the core returns without complaint but that mean nothing (issue 14): a graph
+// without edges (τ so extreme that every NTK affinity underflows: the labels are arbitrary)
+// and template weights β off the simplex (λ so small that RAD's step breaks down). Checked
+// here, where the option to blame is known; it costs a pass over B + 1 numbers.
+void check_result(const vlc::Result& r, const vlc::Options& opt) {
+  const bool ntk = opt.method == vlc::Method::NtkRad || opt.method == vlc::Method::NtkMean ||
+                   opt.method == vlc::Method::NtkPe || opt.method == vlc::Method::NtkSingle;
+  for (const auto& g : r.graphs)
+    if (g.nodes > 1 && g.edges == 0) {
+      if (ntk)
+        vlc::fail("--tau ", opt.tau, ": the NTK graph has no edges (τ is so extreme that no affinity survives); "
+                  "use a τ nearer the default 0.04");
+      vlc::fail("--q ", opt.q, ": the kNN graph has no edges; try a larger --q");
+    }
+  if (r.beta.size() == 0) return;
+  double sum = 0;
+  bool on_simplex = true;
+  for (Eigen::Index i = 0; i < r.beta.size(); ++i) {
+    on_simplex = on_simplex && std::isfinite(r.beta[i]) && r.beta[i] >= -1e-12;
+    sum += r.beta[i];
+  }
+  if (!on_simplex || std::fabs(sum - 1) > 1e-6)
+    vlc::fail("--lambda ", opt.rad.lambda, ": RAD's template weights β do not lie on the simplex (they sum to ", sum,
+              ", not 1); use a λ nearer the default 10");
+}
+
+// The bytes of --labels-out: FILE.npy (int32) or FILE.csv ("image,label", one row per image).
+std::string labels_file_bytes(const std::string& path, const vlc::Labels& labels) {
+  if (ends_with_ext(path) == ".npy") return vlc::npy::encode_labels(labels, vlc::npy::DType::Int32);
+  std::string csv = "image,label\n";
+  csv.reserve(csv.size() + labels.size() * 8);
+  for (std::size_t i = 0; i < labels.size(); ++i) csv += std::to_string(i) + "," + std::to_string(labels[i]) + "\n";
+  return csv;
+}
+
+// `--out -`: the JSON on stdout, flushed and checked (`--out - > /dev/full` exited 0).
+void write_stdout(const std::string& text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+    vlc::fail("--out -: cannot write to stdout: ", std::strerror(errno));
+}
+
+// Every command's exit: stdout flushed and closed, a write error there is exit 1 (the report
+// and the metrics go to stdout too).
+int finish_stdout(int code) {
+  errno = 0;
+  const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) || std::fclose(stdout) != 0;
+  if (!failed) return code;
+  std::fprintf(stderr, "vlcluster: stdout: write error: %s\n", errno ? std::strerror(errno) : "unknown");
+  return 1;
 }
 
 // Truth labels may be any integers: map them to 0..C-1 in order of first appearance.
@@ -503,8 +629,8 @@ int run_cluster(int argc, char** argv) {
   const bool k_auto = k_text == "auto";
   if (k_auto) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
-    if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, 1 << 30));
-    if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, 1 << 30));
+    if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, kMaxCandidateK));
+    if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, kMaxCandidateK));
     if (args.has("--k-min-fraction")) {
       opt.k_min_cluster_fraction = parse_double("--k-min-fraction", args.get("--k-min-fraction"), 0, true);
       if (opt.k_min_cluster_fraction >= 1) usage_fail("--k-min-fraction: must be below 1 (got ", args.get("--k-min-fraction"), ")");
@@ -528,9 +654,9 @@ int run_cluster(int argc, char** argv) {
       usage_fail("--method: ", e.what());
     }
   }
-  if (args.has("--q")) opt.q = static_cast<int>(parse_int("--q", args.get("--q"), 1, 1 << 30));
+  if (args.has("--q")) opt.q = static_cast<int>(parse_int("--q", args.get("--q"), 1, kMaxNeighbours));
   if (args.has("--tau")) opt.tau = parse_double("--tau", args.get("--tau"), 0, false);
-  if (args.has("--mu")) opt.rad.mu = parse_double("--mu", args.get("--mu"), 0, true);
+  if (args.has("--mu")) opt.rad.mu = parse_double("--mu", args.get("--mu"), 0, false);  // RAD needs μ > 0
   if (args.has("--lambda")) opt.rad.lambda = parse_double("--lambda", args.get("--lambda"), 0, false);
   if (args.has("--seed")) opt.seed = parse_seed("--seed", args.get("--seed"));
   if (args.has("--template")) {
@@ -558,7 +684,19 @@ int run_cluster(int argc, char** argv) {
     auto e = ends_with_ext(labels_path);
     if (e != ".npy" && e != ".csv") usage_fail("--labels-out: ", labels_path, ": must end in .npy or .csv");
   }
-  if (threads > 0) vlc::set_threads(threads);
+
+  // --- files: every input a regular file, every output writable and none of them an input or
+  // another output, all before any work (issue 14)
+  std::vector<NamedPath> inputs = {{"--images", images_path}};
+  for (const auto& p : noun_paths) inputs.push_back({"--nouns", p});
+  if (!vocab_path.empty()) inputs.push_back({"--vocab", vocab_path});
+  if (!truth_path.empty()) inputs.push_back({"--truth", truth_path});
+  std::vector<NamedPath> outputs;
+  if (!labels_path.empty()) outputs.push_back({"--labels-out", labels_path});
+  if (!out_path.empty() && out_path != "-") outputs.push_back({"--out", out_path});
+  check_files(inputs, outputs);
+
+  if (threads > 0) vlc::set_threads(cap_threads(threads, quiet));
 
   Progress progress(!quiet && isatty(STDERR_FILENO));
   std::vector<vlc::StageTiming> timings;
@@ -627,6 +765,7 @@ int run_cluster(int argc, char** argv) {
     vlc::fail(images_path, ": ", e.what());
   }
   progress.clear();
+  check_result(result, opt);
   for (const auto& t : result.timings) timings.push_back(t);
 
   // --- metrics
@@ -639,18 +778,11 @@ int run_cluster(int argc, char** argv) {
   }
 
   // --- outputs
+  // All or none: every file is staged as a temporary first and renamed at the end (stdout,
+  // which cannot be taken back, before the renames).
   auto t_write = Clock::now();
-  if (!labels_path.empty()) {
-    if (ends_with_ext(labels_path) == ".npy") {
-      vlc::npy::write_labels(labels_path, result.labels, vlc::npy::DType::Int32);
-    } else {
-      std::string csv = "image,label\n";
-      csv.reserve(csv.size() + result.labels.size() * 8);
-      for (std::size_t i = 0; i < result.labels.size(); ++i)
-        csv += std::to_string(i) + "," + std::to_string(result.labels[i]) + "\n";
-      write_text_file(labels_path, csv);
-    }
-  }
+  vlc::files::OutputSet staged;
+  if (!labels_path.empty()) staged.stage(labels_path, labels_file_bytes(labels_path, result.labels));
   std::vector<long long> sizes(static_cast<std::size_t>(std::max(result.k, 0)), 0);
   for (int l : result.labels)
     if (l >= 0 && l < result.k) ++sizes[static_cast<std::size_t>(l)];
@@ -775,15 +907,18 @@ int run_cluster(int argc, char** argv) {
     w.end_object();
     std::string text = w.str() + "\n";
     if (out_path == "-") {
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      write_stdout(text);
     } else {
-      write_text_file(out_path, text);
+      staged.stage(out_path, text);
     }
   }
+  staged.commit();
   timings.push_back({"write", seconds_since(t_write)});
 
   // --- report
   if (!quiet && out_path != "-") {
+    // words come from the vocabulary file: no terminal escapes from there
+    auto safe = [](const std::string& word) { return vlc::files::printable(word, true); };
     std::ostringstream s;
     s << m << " images -> " << result.k << " clusters (" << vlc::method_name(opt.method) << "), "
       << result.kept_nouns.size() << " nouns kept";
@@ -795,7 +930,7 @@ int run_cluster(int argc, char** argv) {
       std::size_t shown = std::min<std::size_t>(result.kept_nouns.size(), 10);
       for (std::size_t i = 0; i < shown; ++i) {
         int idx = result.kept_nouns[i];
-        if (idx >= 0 && idx < static_cast<int>(words.size())) s << " " << words[static_cast<std::size_t>(idx)];
+        if (idx >= 0 && idx < static_cast<int>(words.size())) s << " " << safe(words[static_cast<std::size_t>(idx)]);
       }
       if (shown < result.kept_nouns.size()) s << " ...";
     }
@@ -811,7 +946,7 @@ int run_cluster(int argc, char** argv) {
         }
         s << " " << cn.cluster << "=";
         if (!cn.nouns.empty() && cn.nouns[0] >= 0 && cn.nouns[0] < static_cast<int>(words.size()))
-          s << words[static_cast<std::size_t>(cn.nouns[0])];
+          s << safe(words[static_cast<std::size_t>(cn.nouns[0])]);
         else
           s << "?";
         s << "(" << cn.size << ")";
@@ -878,7 +1013,7 @@ int run_synth(int argc, char** argv) {
   vlc::npy::write_labels(path("truth.npy"), data.truth, vlc::npy::DType::Int64);
   std::string words;
   for (const auto& w : data.words) words += w + "\n";
-  write_text_file(path("words.txt"), words);
+  vlc::files::write_atomically(path("words.txt"), words);
   if (!args.flag("--quiet")) {
     std::printf("wrote %s: images.npy (%lld×%lld), nouns.npy (%zu×%lld×%lld), words.txt (%zu), truth.npy (%zu, %d classes)\n",
                 dir.c_str(), static_cast<long long>(data.images.rows()), static_cast<long long>(data.images.cols()),
@@ -901,14 +1036,14 @@ int main(int argc, char** argv) {
     std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::fputs(kMainHelp, stdout);
-      return 0;
+      return finish_stdout(0);
     }
     if (cmd == "--version") {
       std::printf("vlcluster %s\n", kVersion);
-      return 0;
+      return finish_stdout(0);
     }
-    if (cmd == "cluster") return run_cluster(argc, argv);
-    if (cmd == "synth") return run_synth(argc, argv);
+    if (cmd == "cluster") return finish_stdout(run_cluster(argc, argv));
+    if (cmd == "synth") return finish_stdout(run_synth(argc, argv));
     usage_fail(cmd, ": unknown command (commands: cluster, synth; see vlcluster --help)");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "vlcluster: %s\n", one_line(e.what()).c_str());
@@ -918,7 +1053,12 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "vlcluster: out of memory (try fewer images, a smaller --q, or a machine with more RAM)\n");
-    return 1;
+    // Out without the exit handlers: Eigen's DenseStorage::resize frees before it allocates,
+    // so a matrix whose resize threw keeps a dangling pointer, and the core's thread_local
+    // scratch (ntk_sparse.cpp) would free it again at exit: SIGSEGV after the message.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vlcluster: internal error: %s\n", one_line(e.what()).c_str());
     return 1;

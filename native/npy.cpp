@@ -1,10 +1,6 @@
 #include "npy.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -21,12 +17,6 @@ namespace {
 constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr const char* kSupported =
     "supported: float32 '<f4', float16 '<f2', float64 '<f8' (embeddings), int32 '<i4', int64 '<i8' (labels)";
-
-std::string errno_text(int e) {
-  if (e == ENOENT) return "no such file";
-  if (e == EACCES) return "permission denied";
-  return std::strerror(e);
-}
 
 // A tiny parser for the Python dict literal of a .npy header.
 class HeaderParser {
@@ -156,9 +146,9 @@ class HeaderParser {
       for (auto& n : names)
         if (body == n[0]) name = std::string(" (") + n[1] + ")";
       if (name.empty() && !body.empty() && (body[0] == 'U' || body[0] == 'S')) name = " (string)";
-      bad("unsupported dtype '" + d + "'" + name + "; " + kSupported);
+      bad("unsupported dtype '" + files::printable(d) + "'" + name + "; " + kSupported);
     }
-    if (order == '>') bad("unsupported dtype '" + d + "' (big-endian " + dtype_name(t) + "); " + kSupported +
+    if (order == '>') bad("unsupported dtype '" + files::printable(d) + "' (big-endian " + dtype_name(t) + "); " + kSupported +
                           " — convert with x.astype('" + dtype_descr(t) + "')");
     return t;
   }
@@ -259,43 +249,6 @@ Header parse_header(const unsigned char* bytes, std::size_t size, const std::str
 
 // ---------------------------------------------------------------------------------------------
 
-MappedFile::MappedFile(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, ": cannot open: ", errno_text(errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    fail(path, ": cannot read: ", errno_text(e));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    fail(path, ": is a directory, not a file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail(path, ": not a regular file (pipes and devices cannot be memory-mapped)");
-  }
-  size_ = static_cast<std::size_t>(st.st_size);
-  if (size_ > 0) {
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      int e = errno;
-      ::close(fd);
-      fail(path, ": cannot map into memory: ", errno_text(e));
-    }
-    ::madvise(p, size_, MADV_SEQUENTIAL);
-    data_ = static_cast<const unsigned char*>(p);
-  }
-  ::close(fd);
-}
-
-MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
-}
-
-// ---------------------------------------------------------------------------------------------
-
 float half_to_float(std::uint16_t h) {
   const std::uint32_t sign = (h >> 15) & 1u;
   const std::uint32_t exp = (h >> 10) & 0x1fu;
@@ -315,18 +268,17 @@ float half_to_float(std::uint16_t h) {
   return f;
 }
 
-Array::Array(const std::string& path) : file_(std::make_shared<MappedFile>(path)) {
-  if (file_->size() == 0) fail(path, ": empty file (0 bytes), not a .npy file");
-  header_ = parse_header(file_->data(), file_->size(), path);
-  std::size_t found = file_->size() - header_.data_offset;
-  if (found < header_.data_bytes)
-    fail(path, ": truncated file: shape ", shape_string(header_.shape), " of ", dtype_name(header_.dtype),
-         " needs ", header_.data_bytes, " bytes of data, found ", found);
+namespace {
+// How many leading bytes hold the magic, the version, the length and the header dict; the
+// whole prefix when it cannot tell (parse_header then reports what is wrong).
+std::size_t header_extent(const unsigned char* p, std::size_t n) {
+  if (n < 12 || std::memcmp(p, kMagic, 6) != 0 || p[6] < 1 || p[6] > 3) return n;
+  const std::size_t len_bytes = p[6] == 1 ? 2 : 4;
+  return 8 + len_bytes + read_le(p + 8, static_cast<int>(len_bytes));
 }
 
-float Array::float_at(std::int64_t i) const {
-  const unsigned char* p = data() + static_cast<std::size_t>(i) * dtype_size(header_.dtype);
-  switch (header_.dtype) {
+float decode_float(DType t, const unsigned char* p) {
+  switch (t) {
     case DType::Float16: { std::uint16_t h; std::memcpy(&h, p, 2); return half_to_float(h); }
     case DType::Float32: { float f; std::memcpy(&f, p, 4); return f; }
     case DType::Float64: { double d; std::memcpy(&d, p, 8); return static_cast<float>(d); }
@@ -336,37 +288,61 @@ float Array::float_at(std::int64_t i) const {
   return 0;
 }
 
-std::int64_t Array::int_at(std::int64_t i) const {
-  const unsigned char* p = data() + static_cast<std::size_t>(i) * dtype_size(header_.dtype);
-  switch (header_.dtype) {
+std::int64_t decode_int(DType t, const unsigned char* p) {
+  switch (t) {
     case DType::Int32: { std::int32_t v; std::memcpy(&v, p, 4); return v; }
     case DType::Int64: { std::int64_t v; std::memcpy(&v, p, 8); return v; }
-    default: return static_cast<std::int64_t>(float_at(i));
+    default: return static_cast<std::int64_t>(decode_float(t, p));
   }
+}
+
+constexpr std::int64_t kChunk = 1 << 16;  // elements converted per pread
+}  // namespace
+
+Array::Array(const std::string& path) : file_(std::make_shared<files::InputFile>(path)) {
+  const std::size_t size = file_->size();
+  if (size == 0) fail(path, ": empty file (0 bytes), not a .npy file");
+  std::vector<unsigned char> head(std::min<std::size_t>(size, 12));
+  file_->read_at(0, head.size(), head.data());
+  head.resize(std::min(size, std::max(head.size(), header_extent(head.data(), head.size()))));
+  file_->read_at(0, head.size(), head.data());
+  header_ = parse_header(head.data(), head.size(), path);
+  std::size_t found = size - header_.data_offset;
+  if (found < header_.data_bytes)
+    fail(path, ": truncated file: shape ", shape_string(header_.shape), " of ", dtype_name(header_.dtype),
+         " needs ", header_.data_bytes, " bytes of data, found ", found);
+}
+
+float Array::float_at(std::int64_t i) const {
+  const std::size_t size = dtype_size(header_.dtype);
+  unsigned char buf[8];
+  file_->read_at(header_.data_offset + static_cast<std::size_t>(i) * size, size, buf);
+  return decode_float(header_.dtype, buf);
+}
+
+std::vector<std::int64_t> Array::read_ints(std::int64_t begin, std::int64_t n) const {
+  const std::size_t size = dtype_size(header_.dtype);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(n) * size);
+  file_->read_at(header_.data_offset + static_cast<std::size_t>(begin) * size, bytes.size(), bytes.data());
+  std::vector<std::int64_t> out(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = decode_int(header_.dtype, bytes.data() + i * size);
+  return out;
 }
 
 void Array::copy_floats(std::int64_t begin, std::int64_t n, float* out) const {
   require_float("embeddings");
-  const unsigned char* p = data() + static_cast<std::size_t>(begin) * dtype_size(header_.dtype);
-  switch (header_.dtype) {
-    case DType::Float32:
-      std::memcpy(out, p, static_cast<std::size_t>(n) * 4);  // the data viewed in place
-      break;
-    case DType::Float16:
-      for (std::int64_t i = 0; i < n; ++i) {
-        std::uint16_t h;
-        std::memcpy(&h, p + 2 * i, 2);
-        out[i] = half_to_float(h);
-      }
-      break;
-    case DType::Float64:
-      for (std::int64_t i = 0; i < n; ++i) {
-        double d;
-        std::memcpy(&d, p + 8 * i, 8);
-        out[i] = static_cast<float>(d);
-      }
-      break;
-    default: break;
+  const std::size_t size = dtype_size(header_.dtype);
+  const std::size_t offset = header_.data_offset + static_cast<std::size_t>(begin) * size;
+  if (header_.dtype == DType::Float32) {  // straight into the result
+    file_->read_at(offset, static_cast<std::size_t>(n) * 4, out);
+    return;
+  }
+  std::vector<unsigned char> chunk(static_cast<std::size_t>(std::min(n, kChunk)) * size);
+  for (std::int64_t done = 0; done < n; done += kChunk) {
+    const std::int64_t count = std::min(kChunk, n - done);
+    file_->read_at(offset + static_cast<std::size_t>(done) * size, static_cast<std::size_t>(count) * size, chunk.data());
+    for (std::int64_t i = 0; i < count; ++i)
+      out[done + i] = decode_float(header_.dtype, chunk.data() + static_cast<std::size_t>(i) * size);
   }
 }
 
@@ -438,9 +414,10 @@ Labels read_labels(const std::string& path) {
          ", expected 1: M (one integer label per image)");
   std::int64_t n = a.header().count();
   if (n > std::numeric_limits<int>::max()) fail(path, ": too many labels (", n, ")");
+  const std::vector<std::int64_t> values = a.read_ints(0, n);
   Labels out(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
-    std::int64_t v = a.int_at(i);
+    std::int64_t v = values[static_cast<std::size_t>(i)];
     if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
       fail(path, ": label ", v, " at index ", i, " does not fit in a 32-bit integer");
     out[static_cast<std::size_t>(i)] = static_cast<int>(v);
@@ -450,7 +427,7 @@ Labels read_labels(const std::string& path) {
 
 // ---------------------------------------------------------------------------------------------
 
-void write(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape, const void* data) {
+std::string encode(DType dtype, const std::vector<std::int64_t>& shape, const void* data) {
   std::string dict = "{'descr': '" + dtype_descr(dtype) + "', 'fortran_order': False, 'shape': " +
                      shape_string(shape) + ", }";
   // magic(6) + version(2) + length(2 or 4) + dict + padding + '\n' is a multiple of 64.
@@ -475,22 +452,12 @@ void write(const std::string& path, DType dtype, const std::vector<std::int64_t>
   for (auto s : shape) count *= static_cast<std::size_t>(s);
   const std::size_t bytes = count * dtype_size(dtype);
 
-  std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail(path, ": cannot write: ", errno_text(errno));
-  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
-  if (ok && bytes) ok = std::fwrite(data, 1, bytes, f) == bytes;
-  int e = errno;
-  if (std::fclose(f) != 0 && ok) { ok = false; e = errno; }
-  if (!ok) {
-    std::remove(tmp.c_str());
-    fail(path, ": cannot write: ", errno_text(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    e = errno;
-    std::remove(tmp.c_str());
-    fail(path, ": cannot write: ", errno_text(e));
-  }
+  if (bytes) header.append(static_cast<const char*>(data), bytes);
+  return header;
+}
+
+void write(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape, const void* data) {
+  files::write_atomically(path, encode(dtype, shape, data));
 }
 
 void write_matrix(const std::string& path, const RowMatrixF& m) {
@@ -509,17 +476,21 @@ void write_templates(const std::string& path, const std::vector<RowMatrixF>& tem
   write(path, DType::Float32, {static_cast<std::int64_t>(templates.size()), l, d}, all.data());
 }
 
-void write_labels(const std::string& path, const Labels& labels, DType dtype) {
+std::string encode_labels(const Labels& labels, DType dtype) {
   const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(labels.size())};
   if (dtype == DType::Int32) {
     std::vector<std::int32_t> v(labels.begin(), labels.end());
-    write(path, dtype, shape, v.data());
-  } else if (dtype == DType::Int64) {
-    std::vector<std::int64_t> v(labels.begin(), labels.end());
-    write(path, dtype, shape, v.data());
-  } else {
-    fail(path, ": labels are written as int32 or int64, not ", dtype_name(dtype));
+    return encode(dtype, shape, v.data());
   }
+  if (dtype == DType::Int64) {
+    std::vector<std::int64_t> v(labels.begin(), labels.end());
+    return encode(dtype, shape, v.data());
+  }
+  fail("labels are written as int32 or int64, not ", dtype_name(dtype));
+}
+
+void write_labels(const std::string& path, const Labels& labels, DType dtype) {
+  files::write_atomically(path, encode_labels(labels, dtype));
 }
 
 }  // namespace vlc::npy

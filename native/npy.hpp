@@ -1,7 +1,9 @@
 // Reading and writing NumPy .npy files (format versions 1.0, 2.0 and 3.0) for the native CLI.
 //
-// Reading memory-maps the file read-only, checks the header and the data size, and then
-// either views the data in place (float32, little-endian) or converts it to float32 / int.
+// Reading opens the file as a files::InputFile (regular files only, never blocking on a FIFO),
+// checks the header and the data size, then reads the data with pread straight into the
+// result (float32) or converts it chunk by chunk (float16, float64, labels). Not a memory map:
+// a file truncated while it is read would raise SIGBUS there; here it is an error (issue 14).
 // Supported dtypes: float32 '<f4', float16 '<f2', float64 '<f8' for embeddings, and
 // int32 '<i4' / int64 '<i8' for label files. C order only.
 //
@@ -13,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "files.hpp"
 #include "vlc/types.hpp"
 
 namespace vlc::npy {
@@ -42,23 +45,6 @@ Header parse_header(const unsigned char* bytes, std::size_t size, const std::str
 // "(3, 4)" — the shape as NumPy prints it.
 std::string shape_string(const std::vector<std::int64_t>& shape);
 
-// A read-only memory map of a whole file. Empty files map nothing (data() == nullptr).
-class MappedFile {
- public:
-  explicit MappedFile(const std::string& path);  // throws vlc::Error "<path>: cannot open ..."
-  ~MappedFile();
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  const unsigned char* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  const unsigned char* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
 // An opened .npy file: header checked, data size checked against the file size.
 class Array {
  public:
@@ -67,11 +53,11 @@ class Array {
   const std::string& path() const { return file_->path(); }
   const std::vector<std::int64_t>& shape() const { return header_.shape; }
   DType dtype() const { return header_.dtype; }
-  const unsigned char* data() const { return file_->data() + header_.data_offset; }
 
-  // Element i converted to float / to int64 (no bounds check).
+  // Element i converted to float (no bounds check; one pread: for tests, not for loops).
   float float_at(std::int64_t i) const;
-  std::int64_t int_at(std::int64_t i) const;
+  // Elements [begin, begin + n) as int64 (integer dtypes; floats are truncated).
+  std::vector<std::int64_t> read_ints(std::int64_t begin, std::int64_t n) const;
 
   // Copies elements [begin, begin + n) into out as float32. Throws for integer dtypes.
   void copy_floats(std::int64_t begin, std::int64_t n, float* out) const;
@@ -82,7 +68,7 @@ class Array {
   void require_ndim(int ndim, const std::string& expected) const;
 
  private:
-  std::shared_ptr<MappedFile> file_;
+  std::shared_ptr<files::InputFile> file_;
   Header header_;
 };
 
@@ -95,7 +81,11 @@ std::vector<RowMatrixF> read_templates(const std::string& path);
 // A 1-D int32/int64 file (or an (M,1)/(1,M) one) as labels. Values must fit in int.
 Labels read_labels(const std::string& path);
 
-// Writers (format 1.0, or 2.0 when the header needs it). Throw vlc::Error naming the file.
+// The bytes of a .npy file (format 1.0, or 2.0 when the header needs it).
+std::string encode(DType dtype, const std::vector<std::int64_t>& shape, const void* data);
+std::string encode_labels(const Labels& labels, DType dtype = DType::Int32);
+
+// Writers: encode, then files::write_atomically. Throw vlc::Error naming the file.
 void write(const std::string& path, DType dtype, const std::vector<std::int64_t>& shape, const void* data);
 void write_matrix(const std::string& path, const RowMatrixF& m);
 void write_templates(const std::string& path, const std::vector<RowMatrixF>& templates);

@@ -483,8 +483,167 @@ def main():
     bad("output not writable", with_(img, nn, voc, "4", "--out", P("no/such/dir/result.json")), 1,
         "result.json", "cannot write")
     bad("synth k < 2", ["synth", "--out", P("s"), "--k", "1"], 2, "--k", "at least 2")
+    issue14_checks(binary, work, files, bad)
 
     return finish()
+
+
+def run_guarded(binary, *args, timeout=60, preexec_fn=None, stdout=subprocess.PIPE):
+    """run() with a short timeout: a hang is a failure here (rc None), not a stuck test suite."""
+    try:
+        p = subprocess.run([binary, *args], stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=timeout,
+                           preexec_fn=preexec_fn)
+        return p.returncode, p.stdout or "", p.stderr
+    except subprocess.TimeoutExpired:
+        return None, "", f"(timed out after {timeout} s)"
+
+
+def issue14_checks(binary, work, files, bad):
+    """Issue 14: no input destroyed, no hang, no abort, no silent garbage."""
+    P = lambda name: os.path.join(work, "i14", name)
+    os.makedirs(P(""))
+    img, nn, voc, tru = (shutil.copy(files[n], P(n)) for n in ["images.npy", "nouns.npy", "words.txt", "truth.npy"])
+    base = ["cluster", "--images", img, "--nouns", nn, "--k", "4", "--quiet"]
+
+    def content(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    # 1. an output onto an input, or onto the other output: refused, the input intact. Each case
+    # on its own copy of the inputs (a destroyed input must not fail the later checks).
+    for case, (name, outputs, victim, needles) in enumerate([
+            ("--out onto --images", ["--out", "images.npy"], "images.npy", ("--out", "--images")),
+            ("--out onto --nouns", ["--out", "nouns.npy"], "nouns.npy", ("--out", "--nouns")),
+            ("--out onto --vocab", ["--out", "words.txt"], "words.txt", ("--out", "--vocab")),
+            ("--labels-out onto --truth", ["--labels-out", "truth.npy"], "truth.npy", ("--labels-out", "--truth")),
+            ("--out through a symlink onto --images", ["--out", "images_link.json"], "images.npy",
+             ("--out", "--images")),
+            ("--out onto --labels-out", ["--labels-out", "same.csv", "--out", "same.csv"], None,
+             ("--out", "--labels-out"))]):
+        folder = P(f"case{case}")
+        os.makedirs(folder)
+        ins = {n: shutil.copy(files[n], folder) for n in ["images.npy", "nouns.npy", "words.txt", "truth.npy"]}
+        os.symlink(ins["images.npy"], os.path.join(folder, "images_link.json"))
+        args = ["cluster", "--images", ins["images.npy"], "--nouns", ins["nouns.npy"], "--vocab", ins["words.txt"],
+                "--truth", ins["truth.npy"], "--k", "4", "--quiet"]
+        args += [a if a.startswith("--") else os.path.join(folder, a) for a in outputs]
+        before = content(ins[victim]) if victim else None
+        bad(f"issue 14: {name}", args, 2, *needles, "same file")
+        check(content(ins[victim]) == before if victim else not os.path.exists(os.path.join(folder, "same.csv")),
+              f"issue 14: {name}: nothing written")
+
+    # 2. the temporary file: a symlink planted at the old predictable name is not followed; the
+    # replaced file's mode is kept
+    out = P("result.json")
+    with open(P("victim.txt"), "w") as f:
+        f.write("victim")
+    os.symlink(P("victim.txt"), out + ".tmp")
+    with open(out, "w") as f:
+        f.write("{}")
+    os.chmod(out, 0o640)
+    rc, _, err = run_guarded(binary, *base, "--out", out)
+    check(rc == 0 and content(P("victim.txt")) == b"victim" and json.loads(content(out))["k"] == 4,
+          "issue 14: a symlink at <out>.tmp is not followed; the output is written", err)
+    check(os.stat(out).st_mode & 0o7777 == 0o640, "issue 14: the replaced output keeps its mode 0640",
+          oct(os.stat(out).st_mode))
+    check(not [n for n in os.listdir(P("")) if n.endswith(".tmp") and n != "result.json.tmp"],
+          "issue 14: no temporary file left behind", str(os.listdir(P(""))))
+
+    # 3. out of memory inside an OpenMP region (the sparse NTK search): a message, exit 1, no abort
+    big = P("big")
+    rc, _, err = run_guarded(binary, "synth", "--out", big, "--m", "20000", "--d", "512", "--k", "10", "--quiet")
+    if check(rc == 0, "issue 14: synth M = 20000, d = 512", err):
+        import resource
+        limit = lambda: resource.setrlimit(resource.RLIMIT_AS, (180000 * 1024, 180000 * 1024))
+        # twice: the crash after the message (a double free at exit) came 2 runs in 3
+        for run_number in (1, 2):
+            rc, _, err = run_guarded(binary, "cluster", "--images", os.path.join(big, "images.npy"), "--nouns",
+                                     os.path.join(big, "nouns.npy"), "--k", "10", "--quiet", "--threads", "2",
+                                     timeout=300, preexec_fn=limit)
+            check(rc == 1 and err.startswith("vlcluster: out of memory") and len(err.splitlines()) == 1,
+                  f"issue 14: out of memory under ulimit -v 180000 (M = 20000, d = 512), run {run_number}: "
+                  "message, exit 1, no abort or crash", f"rc={rc} stderr={err!r}")
+        shutil.rmtree(big)
+
+    # 4. a FIFO as an input: refused at once, naming the option and the path
+    fifo = P("fifo")
+    os.mkfifo(fifo)
+    for option in ["--images", "--nouns", "--vocab", "--truth"]:
+        args = {"--images": img, "--nouns": nn}
+        args[option] = fifo
+        extra = [a for o, v in args.items() for a in (o, v)]
+        rc, _, err = run_guarded(binary, "cluster", *extra, "--k", "4", timeout=20)
+        check(rc == 1 and f"{option}: {fifo}: is a named pipe (FIFO)" in err,
+              f"issue 14: a FIFO as {option}: refused without hanging", f"rc={rc} stderr={err!r}")
+
+    # 6. outputs checked before the work; a failing --out leaves --labels-out untouched
+    with open(P("labels.csv"), "w") as f:
+        f.write("old")
+    bad("issue 14: --out into a missing folder, checked first", base + ["--labels-out", P("labels.csv"), "--out",
+        P("missing/result.json")], 1, "--out", "result.json", "cannot write", "No such file")
+    check(content(P("labels.csv")) == b"old", "issue 14: --labels-out untouched when --out cannot be written")
+    bad("issue 14: --out onto a folder", base + ["--out", P("")], 1, "--out", "a directory")
+
+    # 7. stdout write errors
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            rc, _, err = run_guarded(binary, *base, "--out", "-", stdout=full)
+            check(rc == 1 and "--out -: cannot write to stdout: No space left on device" in err,
+                  "issue 14: --out - > /dev/full: exit 1 with a message", f"rc={rc} stderr={err!r}")
+            rc, _, err = run_guarded(binary, "cluster", "--images", img, "--nouns", nn, "--k", "4", stdout=full)
+            check(rc == 1 and "stdout: write error" in err, "issue 14: the summary to /dev/full: exit 1 with a message",
+                  f"rc={rc} stderr={err!r}")
+            rc, _, err = run_guarded(binary, "--help", stdout=full)
+            check(rc == 1 and "stdout: write error" in err, "issue 14: --help > /dev/full: exit 1 with a message",
+                  f"rc={rc} stderr={err!r}")
+
+    # 11. extreme τ / λ: no silent garbage
+    bad("issue 14: --tau 1e-300 (a graph without edges)", base + ["--tau", "1e-300"], 1, "--tau", "no edges")
+    bad("issue 14: --tau 1e300 (a graph without edges)", base + ["--tau", "1e300"], 1, "--tau", "no edges")
+    bad("issue 14: --lambda 1e-300 (β off the simplex)", base + ["--lambda", "1e-300"], 1, "--lambda", "simplex")
+
+    # 12. the vocabulary is bounded
+    bad("issue 14: --vocab /dev/zero", base + ["--vocab", "/dev/zero"], 1, "--vocab", "/dev/zero", "character device")
+    with open(P("huge.txt"), "wb") as f:
+        f.truncate(65 << 20)  # sparse: no disk used
+    bad("issue 14: a 65 MiB vocabulary", base + ["--vocab", P("huge.txt")], 1, "huge.txt", "64 MiB")
+    with open(P("long_line.txt"), "w") as f:
+        f.write("a" * 5000 + "\n")
+    bad("issue 14: a vocabulary line of 5000 bytes", base + ["--vocab", P("long_line.txt")], 1, "long_line.txt",
+        "line 1", "longer than 4096")
+
+    # 14. cost caps
+    rc, out_, err = run_guarded(binary, *base[:-1], "--threads", "4096", "--out", P("threads.json"))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    recorded = json.loads(content(P("threads.json")))["options"]["threads"] if rc == 0 else None
+    check(rc == 0 and "warning: --threads 4096 is more than the" in err and recorded is not None
+          and recorded <= max(os.cpu_count() or 1, cores), "issue 14: --threads 4096 capped at the hardware count, with a warning",
+          f"rc={rc} threads={recorded} stderr={err!r}")
+    bad("issue 14: --q 5000", base + ["--q", "5000"], 2, "--q", "at most 1000")
+    bad("issue 14: --kmax 5000", ["cluster", "--images", img, "--nouns", nn, "--kmax", "5000"], 2, "--kmax",
+        "at most 1000")
+
+    # 15. messages
+    with open(P("nul_header.npy"), "wb") as f:
+        f.write(npy_bytes([1.0] * 4, (2, 2)).replace(b"'<f4'", b"'<\x00\x1b]'"))
+    rc, _, err = run_guarded(binary, *base[:2], P("nul_header.npy"), *base[3:])
+    check(rc == 1 and "unsupported dtype '<\\x00\\x1b]'" in err and "\x1b" not in err and "float32 '<f4'" in err,
+          "issue 14: NUL and ESC from a header are escaped, the message is whole", repr(err))
+    bad("issue 14: --tau 1e-320", base + ["--tau", "1e-320"], 2, "--tau", "out of range", "subnormal")
+    bad("issue 14: --tau 1e999", base + ["--tau", "1e999"], 2, "--tau", "out of range")
+    os.symlink(P("loop"), P("loop"))
+    bad("issue 14: a symlink loop", base + ["--vocab", P("loop")], 1, "--vocab", "Too many levels of symbolic links")
+    bad("issue 14: --mu 0 at parse time", base + ["--mu", "0"], 2, "--mu", "greater than 0")
+    words = content(voc).decode().splitlines()
+    with open(P("cr.txt"), "wb") as f:
+        f.write("\r".join(words).encode() + b"\r")
+    bad("issue 14: a CR-only vocabulary", base + ["--vocab", P("cr.txt")], 1, "cr.txt", "CR-only")
+    with open(P("utf16.txt"), "wb") as f:
+        f.write("\n".join(words).encode("utf-16"))
+    bad("issue 14: a UTF-16 vocabulary", base + ["--vocab", P("utf16.txt")], 1, "utf16.txt", "UTF-16")
+    with open(P("utf16be.txt"), "wb") as f:
+        f.write("\n".join(words).encode("utf-16-be"))
+    bad("issue 14: a UTF-16 vocabulary without BOM", base + ["--vocab", P("utf16be.txt")], 1, "utf16be.txt", "NUL byte")
 
 
 def finish():

@@ -16,18 +16,13 @@
 
 #include "json.hpp"
 #include "npy.hpp"
+#include "support.hpp"
 #include "vlc/error.hpp"
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/vlc_native_tests_XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    return std::string(d ? d : "/tmp");
-  }();
-  return dir + "/" + name;
-}
+using vlc_cli_test::error_of;
+using vlc_cli_test::temp_path;
 
 // A .npy file from a header dict and raw data, format `major`.0.
 std::string npy_bytes(const std::string& dict, const std::string& data, int major = 1, bool pad = true) {
@@ -54,15 +49,6 @@ std::string write_file(const std::string& name, const std::string& bytes) {
   std::string p = temp_path(name);
   std::ofstream(p, std::ios::binary) << bytes;
   return p;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const vlc::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -178,7 +164,7 @@ TEST_CASE("npy: errors name the file and the problem") {
   CHECK_THAT(error_of([&] { vlc::npy::read_matrix(empty); }), Contains(empty) && Contains("empty file"));
 
   std::string missing = temp_path("does-not-exist.npy");
-  CHECK_THAT(error_of([&] { vlc::npy::read_matrix(missing); }), Contains(missing) && Contains("no such file"));
+  CHECK_THAT(error_of([&] { vlc::npy::read_matrix(missing); }), Contains(missing) && Contains("No such file or directory"));
 
   std::string dir = temp_path("");
   CHECK_THAT(error_of([&] { vlc::npy::read_matrix(dir); }), Contains("directory"));
@@ -264,4 +250,42 @@ TEST_CASE("json: escaping, nesting, compact arrays, non-finite numbers rejected"
   vlc::json::Writer inf;
   inf.begin_object();
   CHECK_THAT(error_of([&] { inf.field("x", std::numeric_limits<double>::infinity()); }), Catch::Contains("non-finite"));
+}
+
+TEST_CASE("npy: a file truncated while it is read is an error, not SIGBUS (issue 14)") {
+  // The reader used to memory-map the file: reading a page the file no longer has raised
+  // SIGBUS (exit 135, no message). Deterministically: open, truncate, then read the data.
+  std::vector<float> v(64 * 256, 0.5f);
+  std::string p = write_file("shrinks.npy", npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (64, 256), }", raw(v)));
+  vlc::npy::Array a(p);
+  REQUIRE(truncate(p.c_str(), 200) == 0);
+  std::vector<float> out(v.size());
+  CHECK_THAT(error_of([&] { a.copy_floats(0, static_cast<std::int64_t>(v.size()), out.data()); }),
+             Catch::Contains(p) && Catch::Contains("shrank while being read"));
+  std::vector<double> w(64 * 256, 0.25);
+  std::string q = write_file("shrinks8.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (64, 256), }", raw(w)));
+  vlc::npy::Array b(q);
+  REQUIRE(truncate(q.c_str(), 200) == 0);
+  CHECK_THAT(error_of([&] { b.copy_floats(0, static_cast<std::int64_t>(w.size()), out.data()); }),
+             Catch::Contains("shrank while being read"));
+}
+
+TEST_CASE("npy: header bytes echoed in a message are escaped (NUL, terminal escapes)") {
+  std::vector<float> v(6, 1.0f);
+  static const char literal[] = "{'descr': '<f\0\x1b[31m', 'fortran_order': False, 'shape': (6,), }";
+  const std::string dict(literal, sizeof literal - 1);
+  std::string p = write_file("nul.npy", npy_bytes(dict, raw(v)));
+  const std::string e = error_of([&] { vlc::npy::read_matrix(p); });
+  CHECK_THAT(e, Catch::Contains("unsupported dtype '<f\\x00\\x1b[31m'") && Catch::Contains("float32 '<f4'"));
+  CHECK(e.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("npy: encode gives the bytes write puts in the file") {
+  vlc::Labels y = {0, 2, 1};
+  std::string p = temp_path("enc.npy");
+  vlc::npy::write_labels(p, y);
+  std::ifstream in(p, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(bytes == vlc::npy::encode_labels(y));
+  CHECK(vlc::npy::read_labels(p) == y);
 }
