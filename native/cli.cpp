@@ -122,13 +122,18 @@ WordNet hierarchy filtering (off by default):
 
 Automatic K (with --k auto):
   --kmin N             smallest candidate K (default 2).
-  --kmax N             largest candidate K (default min(50, M/5)).
+  --kmax N             largest candidate K (default min(50, M-1, max(M/5, min(M/2, 9)))).
   --k-rule RULE        eigengap (default: the largest eigengap whose partition has no
                        cluster below a quarter of the mean size) or coding-length; methods
                        without a graph (kmeans, cmatrix) always use coding-length.
   --k-min-fraction F   eigengap: that quarter, F in [0, 1) (default 0.25; 0 = the plain
                        largest gap). Lower it when some true clusters are much smaller than
                        the average (long-tailed data).
+
+Near-duplicates:
+  --duplicate-cosine C images whose cosine is at least C (default 0.98) are near-duplicates:
+                       each group is clustered once, its copies take its label, and the
+                       groups are listed in result.json (duplicate_groups). 0 keeps them all.
 
 Method and parameters:
   --method NAME        ntk-rad (default: NTK per template + RAD), ntk-mean (NTK per template,
@@ -608,7 +613,7 @@ int run_cluster(int argc, char** argv) {
   Args args = parse_args(argc, argv, 2,
                          {"--images", "--nouns", "--vocab", "--k", "--out", "--labels-out", "--truth", "--method",
                           "--q", "--tau", "--mu", "--lambda", "--seed", "--threads", "--template", "--kmin", "--kmax",
-                          "--k-rule", "--k-min-fraction", "--device", "--generic-levels"},
+                          "--k-rule", "--k-min-fraction", "--device", "--generic-levels", "--duplicate-cosine"},
                          {"--nouns"}, {"--quiet"}, "cluster");
   const bool quiet = args.flag("--quiet");
   const auto t_start = Clock::now();
@@ -631,6 +636,10 @@ int run_cluster(int argc, char** argv) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
     if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, kMaxCandidateK));
     if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, kMaxCandidateK));
+    if (args.has("--duplicate-cosine")) {
+      opt.duplicate_cosine = parse_double("--duplicate-cosine", args.get("--duplicate-cosine"), 0, true);
+      if (opt.duplicate_cosine > 1) usage_fail("--duplicate-cosine: must be in [0, 1] (got ", args.get("--duplicate-cosine"), ")");
+    }
     if (args.has("--k-min-fraction")) {
       opt.k_min_cluster_fraction = parse_double("--k-min-fraction", args.get("--k-min-fraction"), 0, true);
       if (opt.k_min_cluster_fraction >= 1) usage_fail("--k-min-fraction: must be below 1 (got ", args.get("--k-min-fraction"), ")");
@@ -887,6 +896,9 @@ int run_cluster(int argc, char** argv) {
     }
     w.end_array();
     w.array_field("cmatrix_nouns", result.cmatrix_nouns);
+    w.key("duplicate_groups").begin_array();
+    for (const auto& g : result.duplicate_groups) w.array_value(g);
+    w.end_array();
     w.key("metrics");
     if (truth.empty()) {
       w.value(nullptr);
@@ -896,7 +908,7 @@ int run_cluster(int argc, char** argv) {
     w.key("options").begin_object();
     if (k_auto) w.field("k", "auto"); else w.field("k", opt.k);
     w.field("kmin", opt.kmin).field("kmax", opt.kmax).field("k_rule", vlc::k_rule_name(opt.k_rule));
-    w.field("k_min_fraction", opt.k_min_cluster_fraction);
+    w.field("k_min_fraction", opt.k_min_cluster_fraction).field("duplicate_cosine", opt.duplicate_cosine);
     w.field("method", vlc::method_name(opt.method)).field("q", opt.q).field("tau", opt.tau);
     w.field("mu", opt.rad.mu).field("lambda", opt.rad.lambda).field("seed", static_cast<unsigned long long>(opt.seed));
     w.field("threads", vlc::max_threads()).field("template", opt.template_index);
@@ -933,6 +945,12 @@ int run_cluster(int argc, char** argv) {
         if (idx >= 0 && idx < static_cast<int>(words.size())) s << " " << safe(words[static_cast<std::size_t>(idx)]);
       }
       if (shown < result.kept_nouns.size()) s << " ...";
+    }
+    if (!result.duplicate_groups.empty()) {
+      std::size_t copies = 0;
+      for (const auto& g : result.duplicate_groups) copies += g.size() - 1;
+      s << "\n" << copies << " near-duplicates in " << result.duplicate_groups.size()
+        << " groups clustered once (--duplicate-cosine " << opt.duplicate_cosine << ")";
     }
     if (k_auto)
       s << "\nK = " << result.k << " chosen by " << vlc::k_rule_name(result.k_estimate.rule) << " among "

@@ -122,6 +122,11 @@ class Writer {
   template <class C>
   Writer& array_field(std::string_view k, const C& c) {
     key(k);
+    return array_value(c);
+  }
+  // A compact array of the elements of a container, as a value (e.g. inside another array).
+  template <class C>
+  Writer& array_value(const C& c) {
     begin_array(true);
     for (const auto& x : c) value(x);
     return end_array();

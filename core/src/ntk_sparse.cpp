@@ -151,7 +151,7 @@ void dense_fallback(const RowMatrixF& z, const RowMatrixF& w, double tau, int q,
   RowMatrixF sj, u, v;
   for (int col0 = 0; col0 < m; col0 += column_block) {
     const int cols = std::min(column_block, m - col0);
-    sj.resize(cols, w.rows());
+    resize_safely(sj, cols, w.rows());
     const int sub = (cols + kSoftBlock - 1) / kSoftBlock;
     parallel_tasks(sub, [&](std::int64_t t) {
       const int b0 = static_cast<int>(t) * kSoftBlock;
@@ -270,11 +270,11 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
       const int nc = static_cast<int>(sc.candidates.size());
       for (int c = 0; c < nc; ++c) sc.column[sc.candidates[c]] = c;
       // U = Z_block Z_candidatesᵀ, once for all templates.
-      sc.zr.resize(rows, d);
+      resize_safely(sc.zr, rows, d);
       for (int r = 0; r < rows; ++r) sc.zr.row(r) = images.row(block[r]);
-      sc.zc.resize(nc, d);
+      resize_safely(sc.zc, nc, d);
       for (int c = 0; c < nc; ++c) sc.zc.row(c) = images.row(sc.candidates[c]);
-      sc.gram.resize(rows, nc);
+      resize_safely(sc.gram, rows, nc);
       if (nc > 0) sc.gram.noalias() = sc.zr * sc.zc.transpose();
 
       for (int b = 0; b < nb; ++b) {
