@@ -144,9 +144,10 @@ async function readBody(res, url, what, onDownload) {
  * @param {string[]} names
  * @param {string} what
  * @param {ModelSourceOptions & {store: import('./store.js').ByteStore, tried: string[]}} ctx
+ * @param {boolean} [cacheOnly] look in the cache only (for a local folder: the folder)
  * @returns {Promise<{name: string, url: string, bytes: Uint8Array} | null>}
  */
-async function firstFile(where, names, what, ctx) {
+async function firstFile(where, names, what, ctx, cacheOnly = false) {
   if (where.local) {
     const { join } = await runtimeImport('node:path');
     const { stat } = await runtimeImport('node:fs/promises');
@@ -165,6 +166,7 @@ async function firstFile(where, names, what, ctx) {
       return { name, url, bytes: hit };
     }
   }
+  if (cacheOnly) return null;
   const f = ctx.fetch ?? globalThis.fetch;
   if (typeof f !== 'function') throw new Error(`cannot fetch ${what} from ${where.base}: no fetch() here`);
   for (const name of names) {
@@ -234,21 +236,29 @@ export async function resolveModel(model, options = {}) {
     const t = await need(tower('text_model'), 'text model');
     out.text = t.bytes;
     out.files.text = t.url;
-    tried.length = 0;
-    const vocab = await firstFile(where, ['vocab.json'], 'vocab.json', ctx);
-    const merges = vocab && (await firstFile(where, ['merges.txt'], 'merges.txt', ctx));
-    if (vocab && merges) {
-      out.vocab = vocab.bytes;
-      out.merges = merges.bytes;
-      out.files.tokenizer = `${vocab.url} + ${merges.url}`;
-    } else {
-      const tj = await firstFile(where, ['tokenizer.json'], 'tokenizer.json', ctx);
-      if (!tj) throw new Error(`model ${where.id}: no tokenizer; tried ${tried.join(', ')}`);
-      out.tokenizerJson = tj.bytes;
-      out.files.tokenizer = tj.url;
-    }
+    const { tokenizerFrom, ...tokenizer } = await tokenizerFiles(where, ctx);
+    Object.assign(out, tokenizer);
+    out.files.tokenizer = tokenizerFrom;
   }
   return out;
+}
+
+/**
+ * vocab.json + merges.txt, else tokenizer.json; whichever is cached wins before the network is
+ * asked about either (a cache hit costs no request).
+ * @param {{base: string, local: boolean, id: string}} where
+ * @param {Parameters<typeof firstFile>[3]} ctx
+ */
+async function tokenizerFiles(where, ctx) {
+  ctx.tried.length = 0;
+  for (const cacheOnly of where.local ? [false] : [true, false]) {
+    const vocab = await firstFile(where, ['vocab.json'], 'vocab.json', ctx, cacheOnly);
+    const merges = vocab && (await firstFile(where, ['merges.txt'], 'merges.txt', ctx, cacheOnly));
+    if (vocab && merges) return { vocab: vocab.bytes, merges: merges.bytes, tokenizerFrom: `${vocab.url} + ${merges.url}` };
+    const tj = await firstFile(where, ['tokenizer.json'], 'tokenizer.json', ctx, cacheOnly);
+    if (tj) return { tokenizerJson: tj.bytes, tokenizerFrom: tj.url };
+  }
+  throw new Error(`model ${where.id}: no tokenizer; tried ${ctx.tried.join(', ')}`);
 }
 
 /**
