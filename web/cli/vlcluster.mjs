@@ -73,8 +73,9 @@ export function parseArgs(argv) {
   if (!o.model) throw new UsageError('--model: missing (a model folder, URL, or hub id such as Xenova/clip-vit-base-patch32; or set VLC_MODEL)');
   if (command === 'embed' && !o.out) throw new UsageError('embed: --out DIR is missing (where images.npy, files.txt, nouns_b*.npy and words.txt go)');
   o.out ??= join(o.photos, 'vlcluster');
-  o.batch = Number(o.batch);
-  if (!Number.isInteger(o.batch) || o.batch < 1) throw new UsageError(`--batch: expected a positive integer, got ${JSON.stringify(String(o.batch))}`);
+  const batch = Number(o.batch);
+  if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch: expected a positive integer, got ${JSON.stringify(String(o.batch))}`);
+  o.batch = batch;
   if (o.k !== 'auto' && !(Number.isInteger(Number(o.k)) && Number(o.k) >= 1)) throw new UsageError(`--k: expected a positive integer or auto, got ${JSON.stringify(o.k)}`);
   if (o.k !== 'auto') o.k = Number(o.k);
   if (!['auto', 'native', 'wasm'].includes(o.engine)) throw new UsageError(`--engine: expected native, wasm or auto, got ${JSON.stringify(o.engine)}`);
