@@ -126,14 +126,15 @@ async function loadModel(/** @type {Record<string, any>} */ o) {
     ort, executionProviders: ['cpu'],
   });
   let bar;
-  const asset = (await findVocabularyAsset(o.model, source)) ?? (await deviceVocabularyAsset(encoder, model.id, {
+  const asset = await deviceVocabularyAsset(encoder, model.id, {
+    prebuilt: () => findVocabularyAsset(o.model, source),
     nounList: o.nouns, cache: o.cache, cacheDir: o.cacheDir,
     onProgress: ({ done, total }) => {
       if (o.quiet) return;
       bar ??= (say(o, 'building the noun vocabulary with the text model (once per model; cached)'), progressBar('vocabulary texts', total));
       bar.update(done);
     },
-  }));
+  });
   return { encoder, model, vocabulary: await loadVocabulary(asset) };
 }
 

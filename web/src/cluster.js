@@ -689,14 +689,16 @@ async function loadModelAndVocabulary(options, onProgress) {
   const source = {
     hubUrl: options.hubUrl, dtype: options.dtype, revision: options.revision, cache: options.cache, cacheDir: options.cacheDir,
     signal: options.signal,
-    onDownload: (/** @type {{file: string, loaded: number, total: number}} */ p) => onProgress({ stage: 'download', done: p.loaded, total: p.total, file: p.file }),
+    // done ≤ total always: without a Content-Length, total is the bytes so far.
+    onDownload: (/** @type {{file: string, loaded: number, total: number}} */ p) => onProgress({ stage: 'download', done: p.loaded, total: Math.max(p.total, p.loaded), file: p.file }),
   };
   const resolved = await resolveModel(model, source);
   const encoder = await Encoder.load({
     vision: resolved.vision, text: resolved.text, vocab: resolved.vocab, merges: resolved.merges, tokenizerJson: resolved.tokenizerJson, ...runtime,
   });
   try {
-    const asset = options.vocabulary ?? (await findVocabularyAsset(model, source)) ?? (await deviceVocabularyAsset(encoder, resolved.id, {
+    const asset = options.vocabulary ?? (await deviceVocabularyAsset(encoder, resolved.id, {
+      prebuilt: () => findVocabularyAsset(model, source),
       nounList: options.nounList, nounSelection: options.nounSelection, cache: options.cache, cacheDir: options.cacheDir,
       signal: options.signal, onProgress, batchSize: options.textBatchSize ?? 256,
     }));

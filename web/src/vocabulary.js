@@ -233,12 +233,14 @@ export async function buildVocabularyAsset(encoder, rows, options = {}) {
  * @property {AbortSignal} [signal]
  * @property {(p: {stage: string, done: number, total: number}) => void} [onProgress]
  * @property {typeof fetch} [fetch]
+ * @property {() => Promise<{json: Uint8Array, bin: Uint8Array} | null>} [prebuilt] the model's own
+ *   asset, if it ships one: asked after the cache (a cache hit costs no request) and before building
  */
 
 /**
- * The vocabulary for a model that ships none: taken from the device's cache when this model (its
- * identity and text-model bytes) built it before over the same nouns and templates; else built
- * now and kept.
+ * The vocabulary of a model: taken from the device's cache when this model (its identity and
+ * text-model variant) built it before over the same nouns and templates; else the model's own
+ * asset (`prebuilt`); else built now and kept.
  * @param {import('./encoder.js').Encoder} encoder with the model's text tower
  * @param {string} modelId identity of the model and its text-model variant
  * @param {DeviceVocabularyOptions} [options]
@@ -254,6 +256,8 @@ export async function deviceVocabularyAsset(encoder, modelId, options = {}) {
   const store = await openStore(options, 'vocabulary', () => indexedDbStore('vlcluster-vocabulary'));
   const [json, bin] = await Promise.all([store.get(`${key}#json`), store.get(`${key}#bin`)]);
   if (json && bin) return { json, bin, cached: true };
+  const shipped = await options.prebuilt?.();
+  if (shipped) return { ...shipped, cached: false };
   const total = rows.length * templates.length;
   options.onProgress?.({ stage: 'vocabulary', done: 0, total });
   const asset = await buildVocabularyAsset(encoder, rows, {
