@@ -184,6 +184,12 @@ async function firstFile(where, names, what, ctx, cacheOnly = false) {
       continue;
     }
     if (!res.ok) throw new Error(`cannot fetch ${what} from ${url}: HTTP ${res.status} ${res.statusText ?? ''}`.trim());
+    if (/^text\/html/i.test(res.headers.get('content-type') ?? '')) {
+      // A dev server's fallback page (Vite, SPA hosts answer every path with index.html): not the file.
+      ctx.tried.push(`${url} (an HTML page, not the file)`);
+      await res.body?.cancel?.().catch(() => {});
+      continue;
+    }
     const bytes = await readBody(res, url, what, ctx.onDownload);
     await ctx.store.put(url, bytes);
     return { name, url, bytes };

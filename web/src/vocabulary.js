@@ -248,16 +248,19 @@ export async function buildVocabularyAsset(encoder, rows, options = {}) {
  */
 export async function deviceVocabularyAsset(encoder, modelId, options = {}) {
   const listSource = options.nounList ?? nounListUrl();
-  const rows = selectWords(parseWordList(new TextDecoder().decode(
-    await loadBytes(/** @type {import('./encoder.js').Source} */ (listSource), 'noun list', options.fetch))), options.nounSelection);
-  if (!rows.length) throw new Error(`noun list ${String(listSource)} has no words`);
   const templates = options.templates ?? TEMPLATES;
-  const key = `vocabulary\u0000${modelId}\u0000${hashKey(`${rows.map((r) => `${r.word}\t${r.depth}`).join('\n')}\u0000${templates.join('\n')}`)}`;
+  // Keyed by where the list is, not by its words, so that a cache hit (or a model's own asset)
+  // needs no noun list at all: a page that serves none still runs with a prebuilt vocabulary.
+  const listId = typeof listSource === 'string' || listSource instanceof URL ? String(listSource) : hashKey(new TextDecoder().decode(listSource instanceof ArrayBuffer ? new Uint8Array(listSource) : /** @type {ArrayBufferView} */ (listSource)));
+  const key = `vocabulary-1\u0000${modelId}\u0000${hashKey(`${listId}\u0000${JSON.stringify(options.nounSelection ?? {})}\u0000${templates.join('\n')}`)}`;
   const store = await openStore(options, 'vocabulary', () => indexedDbStore('vlcluster-vocabulary'));
   const [json, bin] = await Promise.all([store.get(`${key}#json`), store.get(`${key}#bin`)]);
   if (json && bin) return { json, bin, cached: true };
   const shipped = await options.prebuilt?.();
   if (shipped) return { ...shipped, cached: false };
+  const rows = selectWords(parseWordList(new TextDecoder().decode(
+    await loadBytes(/** @type {import('./encoder.js').Source} */ (listSource), 'noun list', options.fetch))), options.nounSelection);
+  if (!rows.length) throw new Error(`noun list ${String(listSource)} has no words`);
   const total = rows.length * templates.length;
   options.onProgress?.({ stage: 'vocabulary', done: 0, total });
   const asset = await buildVocabularyAsset(encoder, rows, {
