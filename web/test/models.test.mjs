@@ -179,3 +179,18 @@ test('runPipeline with a hub id: downloads, builds the vocabulary on the device,
   assert.deepEqual(r.clusters.map((c) => c.members.length).sort(), [4, 4]);
   assert.ok(r.clusters.every((c) => c.name), 'every group is named');
 });
+
+test('a server that answers every path with its HTML page (a dev server\'s fallback) is not taken for the model files', async () => {
+  const files = hubRepos()['test/tiny-clip-vm'];
+  const fakeFetch = async (url) => {
+    const name = String(url).split('/resolve/main/')[1];
+    const flat = { 'vision_model.onnx': files['onnx/vision_model.onnx'], 'text_model.onnx': files['onnx/text_model.onnx'], 'vocab.json': files['vocab.json'], 'merges.txt': files['merges.txt'] }[name];
+    return flat
+      ? new Response(flat, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(flat.length) } })
+      : new Response('<!doctype html><title>app</title>', { headers: { 'content-type': 'text/html' } });
+  };
+  const m = await resolveModel('test/spa', { hubUrl: 'http://127.0.0.1:9', fetch: fakeFetch, cache: false });
+  assert.match(m.files.vision, /\/resolve\/main\/vision_model\.onnx$/, 'the flat file after the HTML answer for onnx/vision_model.onnx');
+  await assert.rejects(resolveModel('test/spa', { hubUrl: 'http://127.0.0.1:9', fetch: fakeFetch, cache: false, dtype: 'q4' }),
+    /no vision model for dtype q4; tried \S+onnx\/vision_model_q4\.onnx \(an HTML page, not the file\)/);
+});
