@@ -3,6 +3,7 @@
 import {
   makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, eta, clusterColour, filePath,
 } from './lib.js';
+import { isHubId } from '../src/models.js';
 
 const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
 const TINY_MODEL = new URL('../../models/tiny-clip/', import.meta.url).href;
@@ -151,9 +152,6 @@ function renderPending() {
 // ---------------------------------------------------------------------------------------------
 // Running
 
-/** owner/name: a hub id (as the package's models.js reads it). */
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
-
 /**
  * What the engine loads: the bundled tiny model, a folder URL, or a hub id with the hub's URL.
  * @returns {{source: string, hubUrl?: string, dtype?: string}}
@@ -164,7 +162,7 @@ function modelSpec() {
   const raw = /** @type {HTMLInputElement} */ ($('#model-url')).value.trim();
   const dtype = /** @type {HTMLSelectElement} */ ($('#model-dtype')).value;
   if (!raw) throw new Error('Type the URL of a CLIP export folder or a hub id such as Xenova/clip-vit-base-patch32, or choose the bundled tiny model.');
-  if (HUB_ID.test(raw)) {
+  if (isHubId(raw)) {
     const hub = /** @type {HTMLInputElement} */ ($('#hub-url')).value.trim();
     if (!hub) throw new Error(`"${raw}" is a hub id: type the base URL of the model hub that serves it (no hub is built in), or give the model folder's URL.`);
     if (!/^https?:\/\//i.test(hub)) throw new Error('The hub URL must be http(s).');

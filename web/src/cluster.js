@@ -9,6 +9,7 @@ import { decodeImage, preprocessImage } from './preprocess.js';
 import { Encoder, runtimeImport } from './encoder.js';
 import { TEMPLATES, loadVocabulary, deviceVocabularyAsset } from './vocabulary.js';
 import { findVocabularyAsset, isHubId, resolveModel } from './models.js';
+import { openIndexedDb } from './store.js';
 
 export { TEMPLATES, loadVocabulary, halfToFloat, floatToHalf } from './vocabulary.js';
 import {
@@ -387,20 +388,7 @@ export class TextEmbeddingCache {
 
   /** @private */
   open() {
-    if (!this.available) return Promise.resolve(null);
-    if (!this.db) {
-      this.db = new Promise((resolve) => {
-        try {
-          const req = indexedDB.open(DB_NAME, 1);
-          req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => resolve(null);
-          req.onblocked = () => resolve(null);
-        } catch {
-          resolve(null);
-        }
-      });
-    }
+    this.db ??= openIndexedDb(DB_NAME, STORE);
     return this.db;
   }
 

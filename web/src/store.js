@@ -110,6 +110,27 @@ export function cacheStorageStore(name) {
 }
 
 /**
+ * Opens (creating on first use) an IndexedDB database with one object store; null where there is
+ * no IndexedDB or it cannot be opened (private mode, blocked by another tab's old version).
+ * @param {string} dbName @param {string} storeName
+ * @returns {Promise<IDBDatabase | null>}
+ */
+export function openIndexedDb(dbName, storeName) {
+  if (typeof indexedDB === 'undefined' || indexedDB === null) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    try {
+      const req = indexedDB.open(dbName, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(storeName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null);
+      req.onblocked = () => resolve(null);
+    } catch {
+      resolve(null);
+    }
+  });
+}
+
+/**
  * IndexedDB (browser): one object store of byte arrays.
  * @param {string} dbName
  * @returns {ByteStore}
@@ -119,20 +140,7 @@ export function indexedDbStore(dbName) {
   const STORE = 'bytes';
   /** @type {Promise<IDBDatabase | null> | null} */
   let db = null;
-  const open = () => {
-    db ??= new Promise((resolve) => {
-      try {
-        const req = indexedDB.open(dbName, 1);
-        req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => resolve(null);
-        req.onblocked = () => resolve(null);
-      } catch {
-        resolve(null);
-      }
-    });
-    return db;
-  };
+  const open = () => (db ??= openIndexedDb(dbName, STORE));
   /** @param {'readonly' | 'readwrite'} mode @param {(s: IDBObjectStore) => IDBRequest} op */
   const request = async (mode, op) => {
     const d = await open();

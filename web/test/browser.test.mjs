@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../testing/chromium.mjs';
-import { serveHub } from '../testing/hub.mjs';
+import { serveHub, TINY_NOUN_SELECTION as TINY_SELECTION } from '../testing/hub.mjs';
 import { loadVocabulary } from '../src/vocabulary.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -232,11 +232,6 @@ test('Encoder.load in Chromium without `ort`: the package imports no onnxruntime
   assert.match(message, /^Encoder\.load: no `ort` given, and import\('onnxruntime-web'\) failed \(.+\): pass ort \(import \* as ort from 'onnxruntime-web'\), or clusterImages' ortUrl/);
 });
 
-/** The selection models/tiny-clip/nouns.* was built with (see models.test.mjs). */
-const TINY_SELECTION = {
-  limit: 300, minDepth: 5, lettersOnly: true,
-  include: ['red', 'green', 'blue', 'dog', 'cat', 'car', 'tree', 'house', 'stripe', 'circle', 'square', 'checkerboard'],
-};
 
 test('clusterImages in Chromium with a hub id: downloads (Cache Storage), builds the vocabulary on the device (IndexedDB); the second run asks the hub nothing', { skip: missing ?? false, timeout: 180000 }, async () => {
   const opts = { model: 'test/tiny-clip', hubUrl: hub.base, nounSelection: TINY_SELECTION, extraBad: false, k: 3 };

@@ -15,14 +15,9 @@ import { Encoder } from '../src/encoder.js';
 import { ClipTokenizer } from '../src/tokenizer.js';
 import { deviceVocabularyAsset, loadVocabulary, buildVocabularyAsset, parseWordList } from '../src/vocabulary.js';
 import { runPipeline } from '../src/cluster.js';
-import { serveHub, hubRepos } from '../testing/hub.mjs';
+import { serveHub, hubRepos, TINY_NOUN_SELECTION as TINY_SELECTION } from '../testing/hub.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-/** The selection models/tiny-clip/nouns.* was built with (models/build_text_assets.mjs usage). */
-export const TINY_SELECTION = Object.freeze({
-  limit: 300, minDepth: 5, lettersOnly: true,
-  include: ['red', 'green', 'blue', 'dog', 'cat', 'car', 'tree', 'house', 'stripe', 'circle', 'square', 'checkerboard'],
-});
 
 let hub;
 let cacheDir;

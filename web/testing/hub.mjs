@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (/** @type {string} */ p) => readFileSync(root + p);
 
+/** The selection models/tiny-clip/nouns.* was built with (models/build_text_assets.mjs usage). */
+export const TINY_NOUN_SELECTION = Object.freeze({
+  limit: 300, minDepth: 5, lettersOnly: true,
+  include: ['red', 'green', 'blue', 'dog', 'cat', 'car', 'tree', 'house', 'stripe', 'circle', 'square', 'checkerboard'],
+});
+
 /** tokenizer.json of the tiny model (HuggingFace format) from its vocab.json + merges.txt. */
 export function tinyTokenizerJson() {
   const vocab = JSON.parse(read('models/tiny-clip/vocab.json').toString('utf8'));
