@@ -121,6 +121,21 @@ test('vlcluster embed: what the native CLI reads; bad files listed and skipped; 
   rmSync(join(photos, 'g0-new.png'));
 });
 
+test('vlcluster embed --nouns FILE --all-nouns: the whole given list, in its order, under every template', { timeout: 60000 }, async () => {
+  const out = join(tmp, 'all');
+  const list = join(tmp, 'nouns.txt');
+  writeFileSync(list, 'red\nblue\ncheckerboard\nstripe\n');
+  const r = await run(['embed', photos, '--model', 'test/tiny-clip-vm', '--out', out, '--nouns', list, '--all-nouns', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', '--quiet prints nothing');
+  assert.deepEqual(lines(join(out, 'words.txt')), ['word\tdepth', 'red\t-1', 'blue\t-1', 'checkerboard\t-1', 'stripe\t-1']);
+  const b3 = readNpy(join(out, 'nouns_b3.npy'));
+  assert.deepEqual(b3.shape, [4, 64]);
+  let norm = 0;
+  for (let c = 0; c < 64; c++) norm += b3.data[c] ** 2;
+  assert.ok(Math.abs(norm - 1) < 1e-5, 'unit rows');
+});
+
 test('vlcluster photos: embed + cluster with the WASM core -> result.json and an HTML contact sheet', { timeout: 120000 }, async () => {
   const out = join(tmp, 'result');
   const r = await run(['photos', photos, '--model', 'test/tiny-clip-vm', '--out', out, '--k', 'auto']);
