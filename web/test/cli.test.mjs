@@ -77,6 +77,7 @@ test('vlcluster embed: what the native CLI reads; bad files listed and skipped; 
   const out = join(tmp, 'emb');
   const r = await run(['embed', photos, '--model', 'test/tiny-clip', '--out', out, '--batch', '4']);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /download vision_model\.onnx \(bytes\) 408573\/408573 100%/, 'download progress in bytes of the Content-Length');
   assert.match(r.stderr, /building the noun vocabulary with the text model/);
   assert.match(r.stderr, /images 14\/14 100% .* ETA/);
   const files = lines(join(out, 'files.txt'));
