@@ -157,3 +157,23 @@ test('vlcluster photos: embed + cluster with the WASM core -> result.json and an
   assert.equal(native.code, 2);
   assert.match(native.stderr, /--engine native: no native `vlcluster` on PATH/);
 });
+
+/** The native CLI, where scripts/test (or VLC_NATIVE_CLI) has built it. */
+const nativeCli = [process.env.VLC_NATIVE_CLI, join(root, 'build/native/native/vlcluster')].find((p) => p && existsSync(p));
+
+test('vlcluster photos with the native vlcluster on PATH: it reads embed\'s files (nouns_b*.npy, the words.txt TSV) and names the groups', { skip: nativeCli ? false : 'no native CLI built (build/native/native/vlcluster, or VLC_NATIVE_CLI)', timeout: 120000 }, async () => {
+  const bin = join(tmp, 'bin');
+  execFileSync('mkdir', ['-p', bin]);
+  execFileSync('ln', ['-sf', nativeCli, join(bin, 'vlcluster')]);
+  const out = join(tmp, 'native');
+  const r = await run(['photos', photos, '--model', 'test/tiny-clip-vm', '--out', out], { PATH: `${bin}:/usr/bin:/bin` });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /clustering 9 photos with the native vlcluster/);
+  const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+  assert.equal(result.engine, 'native');
+  assert.equal(result.groups.length, 2);
+  for (const g of result.groups) assert.equal(new Set(g.files.map((f) => (f.includes('g0-') ? 0 : 1))).size, 1, JSON.stringify(result.groups));
+  assert.ok(result.groups.every((g) => g.name), 'every group is named');
+  const native = JSON.parse(readFileSync(join(out, 'native-result.json'), 'utf8'));
+  assert.equal(native.labels.length, 9);
+});
