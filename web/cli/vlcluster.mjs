@@ -19,7 +19,7 @@ import { Encoder } from '../src/encoder.js';
 import { preprocessImage } from '../src/preprocess.js';
 import { resolveModel, findVocabularyAsset } from '../src/models.js';
 import { TEMPLATES, loadVocabulary, deviceVocabularyAsset } from '../src/vocabulary.js';
-import { filterNouns, clusterEmbeddings, MIN_IMAGE_SIDE } from '../src/cluster.js';
+import { filterNouns, clusterEmbeddings, defaultQ, MIN_IMAGE_SIDE } from '../src/cluster.js';
 import { decodeImageBytes } from './decode.js';
 import { EmbeddingStore, progressBar, readNpy, writeNpy } from './files.js';
 import { contactSheet } from './sheet.js';
@@ -215,10 +215,16 @@ export async function embed(o) {
   }
 }
 
-/** The native CLI's arguments for an `embed` folder. @param {string} dir @param {Record<string, any>} o */
-function nativeArgs(dir, o) {
+/**
+ * The native CLI's arguments for an `embed` folder of m photos. q is the WASM path's default
+ * (defaultQ: 30, lowered for small sets), so both engines cluster alike; the native CLI's own
+ * default of 30 is an error below 31 photos.
+ * @param {string} dir @param {Record<string, any>} o @param {number} m
+ */
+function nativeArgs(dir, o, m) {
   const nouns = TEMPLATES.flatMap((_, b) => ['--nouns', join(dir, `nouns_b${b}.npy`)]);
-  return ['cluster', '--images', join(dir, 'images.npy'), ...nouns, '--vocab', join(dir, 'words.txt'), '--k', String(o.k), '--out', join(dir, 'native-result.json'), '--quiet'];
+  return ['cluster', '--images', join(dir, 'images.npy'), ...nouns, '--vocab', join(dir, 'words.txt'), '--k', String(o.k),
+    '--q', String(defaultQ(m)), '--seed', '0', '--out', join(dir, 'native-result.json'), '--quiet'];
 }
 
 /** `vlcluster` on PATH when it is the native CLI (and not this script, installed under the same name). */
@@ -227,9 +233,16 @@ export function findNative() {
   return !probe.error && /cluster --images/.test(`${probe.stdout}${probe.stderr}`) ? 'vlcluster' : null;
 }
 
-/** Labels and names from the native CLI's result.json. @param {string} dir @param {Record<string, any>} o @param {string} exe */
-function clusterNative(dir, o, exe) {
-  execFileSync(exe, nativeArgs(dir, o), { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Labels and names from the native CLI's result.json.
+ * @param {string} dir @param {Record<string, any>} o @param {string} exe @param {number} m
+ */
+function clusterNative(dir, o, exe, m) {
+  try {
+    execFileSync(exe, nativeArgs(dir, o, m), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (e) {
+    throw new Error(`the native vlcluster failed on ${dir} (--engine wasm uses the WASM core instead): ${String(/** @type {any} */ (e).stderr ?? /** @type {Error} */ (e).message).trim()}`);
+  }
   const r = JSON.parse(readFileSync(join(dir, 'native-result.json'), 'utf8'));
   return { labels: r.labels, k: r.k, names: r.names.map((/** @type {any} */ n) => ({ cluster: n.cluster, words: n.words, shares: n.shares })) };
 }
@@ -254,7 +267,7 @@ export async function photos(o) {
   const native = o.engine === 'wasm' ? null : findNative();
   if (o.engine === 'native' && !native) throw new UsageError('--engine native: no native `vlcluster` on PATH (build native/ with CMake, or use --engine wasm)');
   say(o, `clustering ${embedded.images} photos with ${native ? 'the native vlcluster' : 'the WASM core'}`);
-  const r = native ? clusterNative(o.out, o, native) : await clusterWasm(o.out, o);
+  const r = native ? clusterNative(o.out, o, native, embedded.images) : await clusterWasm(o.out, o);
   const files = readFileSync(join(o.out, 'files.txt'), 'utf8').split('\n').filter(Boolean);
   const groups = r.names.map((/** @type {any} */ n) => ({
     id: n.cluster,
