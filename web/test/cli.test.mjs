@@ -122,11 +122,11 @@ test('vlcluster embed: what the native CLI reads; bad files listed and skipped; 
   rmSync(join(photos, 'g0-new.png'));
 });
 
-test('vlcluster embed --nouns FILE --all-nouns: the whole given list, in its order, under every template', { timeout: 60000 }, async () => {
+test('vlcluster embed --hub-url URL --nouns FILE --all-nouns: the whole given list, in its order, under every template', { timeout: 60000 }, async () => {
   const out = join(tmp, 'all');
   const list = join(tmp, 'nouns.txt');
   writeFileSync(list, 'red\nblue\ncheckerboard\nstripe\n');
-  const r = await run(['embed', photos, '--model', 'test/tiny-clip-vm', '--out', out, '--nouns', list, '--all-nouns', '--quiet']);
+  const r = await run(['embed', photos, '--model', 'test/tiny-clip-vm', '--hub-url', hub.base, '--out', out, '--nouns', list, '--all-nouns', '--quiet'], { VLC_HUB_URL: '' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '', '--quiet prints nothing');
   assert.deepEqual(lines(join(out, 'words.txt')), ['word\tdepth', 'red\t-1', 'blue\t-1', 'checkerboard\t-1', 'stripe\t-1']);
