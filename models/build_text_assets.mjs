@@ -17,7 +17,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Encoder } from '../web/src/encoder.js';
-import { TEMPLATES, floatToHalf } from '../web/src/cluster.js';
+import { resolveModel } from '../web/src/models.js';
+import { buildVocabularyAsset, parseWordList, selectWords } from '../web/src/vocabulary.js';
 
 function parseArgs(argv) {
   const out = { words: new URL('./vocab/wordnet_nouns.tsv', import.meta.url).pathname, limit: 0, minDepth: -1, include: [], batch: 256 };
@@ -42,13 +43,7 @@ function parseArgs(argv) {
 
 /** Words (and depths, -1 when unknown) from a plain list or the WordNet TSV. */
 export function readWords(path) {
-  const lines = readFileSync(path, 'utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim());
-  const tsv = lines.length && /^word\t/.test(lines[0]);
-  const rows = (tsv ? lines.slice(1) : lines).map((l) => {
-    const [word, depth] = l.split('\t');
-    return { word: word.trim(), depth: depth !== undefined && depth !== '' ? Number(depth) : -1 };
-  });
-  return rows.filter((r) => r.word);
+  return parseWordList(readFileSync(path, 'utf8'));
 }
 
 async function main() {
@@ -57,59 +52,28 @@ async function main() {
     console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
     process.exit(args.help ? 0 : 2);
   }
-  let rows = readWords(args.words);
-  const all = new Map(rows.map((r) => [r.word, r]));
-  if (args.minDepth >= 0) rows = rows.filter((r) => r.depth < 0 || r.depth >= args.minDepth);
-  if (args.lettersOnly) rows = rows.filter((r) => /^[a-z]+( [a-z]+)*$/.test(r.word));
-  if (args.limit > 0 && rows.length > args.limit) {
-    const step = rows.length / args.limit;
-    rows = Array.from({ length: args.limit }, (_, i) => rows[Math.floor(i * step)]);
-  }
-  const seen = new Set(rows.map((r) => r.word));
-  for (const w of args.include) {
-    if (!seen.has(w)) rows.push(all.get(w) ?? { word: w, depth: -1 });
-    seen.add(w);
-  }
-  const words = rows.map((r) => r.word);
-  const depths = rows.map((r) => r.depth);
-
-  const ort = await import('onnxruntime-node');
+  const rows = selectWords(readWords(args.words), {
+    limit: args.limit, minDepth: args.minDepth, lettersOnly: args.lettersOnly, include: args.include,
+  });
   const m = args.model;
+  // The same model lookup as the package's (either folder layout; a hub id with $VLC_HUB_URL).
+  const model = await resolveModel(m, { vision: false });
+  const ort = await import('onnxruntime-node');
   const encoder = await Encoder.load({
-    text: join(m, 'text_model.onnx'), vocab: join(m, 'vocab.json'), merges: join(m, 'merges.txt'),
+    text: model.text, vocab: model.vocab, merges: model.merges, tokenizerJson: model.tokenizerJson,
     ort, executionProviders: ['cpu'],
   });
-  const d = encoder.dim;
-  const l = words.length;
-  const sum = new Float64Array(l * d);
-  for (const [ti, t] of TEMPLATES.entries()) {
-    const e = await encoder.encodeTexts(words.map((w) => t.replace('{}', w)), { batchSize: args.batch });  // unit rows
-    for (let i = 0; i < l * d; i++) sum[i] += e[i];
-    process.stderr.write(`template ${ti + 1}/${TEMPLATES.length}: ${t}\n`);
-  }
-  await encoder.dispose();
-  const half = new Uint16Array(l * d);
-  for (let i = 0; i < l; i++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += sum[i * d + c] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let c = 0; c < d; c++) half[i * d + c] = floatToHalf(sum[i * d + c] * inv);
-  }
-  const bin = Buffer.from(half.buffer);  // little-endian on every platform node runs on
-  writeFileSync(join(m, 'nouns.f16.bin'), bin);
-  const meta = {
-    format: 'vlcluster-vocabulary-1',
+  const asset = await buildVocabularyAsset(encoder, rows, {
+    batchSize: args.batch,
     model: m.replace(/\/$/, '').split('/').pop(),
-    dim: d,
-    count: l,
-    dtype: 'float16',
-    templates: TEMPLATES,
     source: args.words.split('/').pop(),
-    words,
-    depths,
-  };
-  writeFileSync(join(m, 'nouns.json'), `${JSON.stringify(meta)}\n`);
-  console.log(`wrote ${join(m, 'nouns.f16.bin')} (${l} words × ${d}, float16, ${bin.length} bytes) and nouns.json`);
+    onProgress: ({ done, total }) => process.stderr.write(`\r${done}/${total} texts`),
+  });
+  process.stderr.write('\n');
+  await encoder.dispose();
+  writeFileSync(join(m, 'nouns.f16.bin'), asset.bin);
+  writeFileSync(join(m, 'nouns.json'), asset.json);
+  console.log(`wrote ${join(m, 'nouns.f16.bin')} (${rows.length} words × ${encoder.dim}, float16, ${asset.bin.length} bytes) and nouns.json`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,6 +4,7 @@
     /usr/bin/python3 models/make_tiny_clip.py                # -> models/tiny-clip/
     /usr/bin/python3 models/make_tiny_clip.py --out DIR --dim 64 --hidden 32
     /usr/bin/python3 models/make_tiny_clip.py --out DIR --broken-output   # outputs renamed (error tests)
+    /usr/bin/python3 models/make_tiny_clip.py --out DIR --dynamic-length  # text input [batch,sequence_length]
 
 Needs only Debian's python3-onnx (1.12) and python3-numpy; downloads nothing. Same arguments give
 byte-identical files (seeded numpy generator, fixed producer fields).
@@ -13,6 +14,8 @@ Files written, with the same names, input/output names, dtypes and shapes as the
   text_model.onnx    input_ids int64 [batch,77], attention_mask int64 [batch,77]
                      -> text_embeds float32 [batch,dim]
   vocab.json, merges.txt   a small byte-level BPE vocabulary in the HuggingFace CLIP format
+With --dynamic-length the text model takes [batch,sequence_length] (any length up to 77), as the
+public Transformers.js exports do; its weights are the same, so at length 77 it equals the default.
 
 Vision tower: 32x32 patches (7x7 grid, as ViT-B/32) -> linear(3072 -> hidden) + position embedding
 -> tanh -> mean over patches -> linear(hidden -> dim) -> L2 normalisation.
@@ -162,7 +165,7 @@ def vision_model(rng, hidden, dim, out_name):
     return graph
 
 
-def text_model(rng, vocab_size, width, dim, out_name):
+def text_model(rng, vocab_size, width, dim, out_name, dynamic_length=False):
     emb = (rng.standard_normal((vocab_size, width)) * 0.5).astype(np.float32)
     pos = (rng.standard_normal((CONTEXT, width)) * 0.05).astype(np.float32)
     w = init(rng, width, dim)
@@ -174,9 +177,21 @@ def text_model(rng, vocab_size, width, dim, out_name):
         numpy_helper.from_array(np.array([2], np.int64), "axis2"),
         numpy_helper.from_array(np.array([1], np.int64), "axis1"),
     ]
-    nodes = [
-        helper.make_node("Gather", ["tok_emb", "input_ids"], ["t0"], axis=0),   # [B,77,W]
-        helper.make_node("Add", ["t0", "pos"], ["t1"]),
+    nodes = [helper.make_node("Gather", ["tok_emb", "input_ids"], ["t0"], axis=0)]   # [B,77,W]
+    pos_name = "pos"
+    if dynamic_length:
+        # Sequences of any length up to 77, as a real export (sequence_length is symbolic there):
+        # the position embeddings are cut to the input's length.
+        inits += [numpy_helper.from_array(np.array([0], np.int64), "zero1")]
+        nodes += [
+            helper.make_node("Shape", ["input_ids"], ["ids_shape"]),
+            helper.make_node("Slice", ["ids_shape", "axis1", "axis2"], ["seq_len"]),  # shape[1:2]
+            helper.make_node("Slice", ["pos", "zero1", "seq_len", "zero1"], ["pos_cut"]),
+        ]
+        pos_name = "pos_cut"
+    seq = "sequence_length" if dynamic_length else CONTEXT
+    nodes += [
+        helper.make_node("Add", ["t0", pos_name], ["t1"]),
         helper.make_node("Cast", ["attention_mask"], ["m0"], to=TensorProto.FLOAT),
         helper.make_node("Unsqueeze", ["m0", "axis2"], ["m1"]),                   # [B,77,1]
         helper.make_node("Mul", ["t1", "m1"], ["t2"]),
@@ -190,8 +205,8 @@ def text_model(rng, vocab_size, width, dim, out_name):
     l2_normalise(nodes, "emb", out_name)
     graph = helper.make_graph(
         nodes, "tiny_clip_text",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", CONTEXT]),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", CONTEXT])],
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", seq]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", seq])],
         [helper.make_tensor_value_info(out_name, TensorProto.FLOAT, ["batch", dim])],
         inits)
     return graph
@@ -208,6 +223,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=20240531)
     ap.add_argument("--broken-output", action="store_true",
                     help='name the outputs "embeddings" instead of image_embeds/text_embeds (error tests)')
+    ap.add_argument("--dynamic-length", action="store_true",
+                    help="text model takes sequences of any length up to 77 (as real exports do)")
     args = ap.parse_args(argv)
 
     os.makedirs(args.out, exist_ok=True)
@@ -224,7 +241,7 @@ def main(argv=None):
     vis_out = "embeddings" if args.broken_output else "image_embeds"
     txt_out = "embeddings" if args.broken_output else "text_embeds"
     finish(vision_model(rng, args.hidden, args.dim, vis_out), os.path.join(args.out, "vision_model.onnx"))
-    finish(text_model(rng, len(vocab), args.width, args.dim, txt_out), os.path.join(args.out, "text_model.onnx"))
+    finish(text_model(rng, len(vocab), args.width, args.dim, txt_out, args.dynamic_length), os.path.join(args.out, "text_model.onnx"))
     print(f"make_tiny_clip: wrote {args.out} (dim {args.dim}, vocab {len(vocab)}, merges {len(merges)})", file=sys.stderr)
 
 

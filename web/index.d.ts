@@ -119,6 +119,8 @@ export interface EncoderLoadOptions {
   vocab?: Source | Record<string, number>;
   /** merges.txt. */
   merges?: Source;
+  /** tokenizer.json (HuggingFace), instead of vocab + merges. */
+  tokenizerJson?: Source;
   /** Instead of vocab + merges. */
   tokenizer?: ClipTokenizer;
   /** Tried in order; default ['webgpu', 'wasm']. */
@@ -172,11 +174,17 @@ export declare class Encoder {
   readonly imageSize: number;
   /** Text context length (77). */
   readonly contextLength: number;
+  /**
+   * The text model takes any sequence length (symbolic sequence_length, as the Transformers.js
+   * exports): encodeTexts cuts each batch to its longest tokenised text (same embeddings: CLIP
+   * pools at the end-of-text token).
+   */
+  readonly textTakesAnyLength: boolean;
   readonly tokenizer: ClipTokenizer | null;
   /** Image embeddings, row-major [n x dim], unit L2 norm. Default batchSize 8. */
   encodeImages(tensors: Float32Array[] | Float32Array, options?: { batchSize?: number; onProgress?: (p: EncodeProgress) => void }): Promise<Float32Array>;
   /** Text embeddings, row-major [n x dim], unit L2 norm. Default batchSize 32. */
-  encodeTexts(texts: string[], options?: { batchSize?: number; onProgress?: (p: EncodeProgress) => void }): Promise<Float32Array>;
+  encodeTexts(texts: string[], options?: { batchSize?: number; trimPadding?: boolean; signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void }): Promise<Float32Array>;
   /** Frees the sessions. */
   dispose(): Promise<void>;
 }
@@ -438,7 +446,13 @@ export interface Vocabulary {
 }
 export declare function loadVocabulary(vocabulary: VocabularySource, fetchImpl?: typeof fetch): Promise<Vocabulary>;
 
-/** A folder URL with vision_model.onnx, text_model.onnx, vocab.json, merges.txt, nouns.json, nouns.f16.bin; or each file. */
+/**
+ * A model folder URL (under node also a local path), or a hub id such as
+ * 'Xenova/clip-vit-base-patch32' (needs hubUrl), in the Transformers.js layout
+ * (onnx/vision_model.onnx, onnx/text_model.onnx, tokenizer.json or vocab.json + merges.txt) or flat
+ * (vision_model.onnx, text_model.onnx, vocab.json, merges.txt); nouns.json + nouns.f16.bin
+ * optional (else the vocabulary is built on the device). Or each file by URL.
+ */
 export type ModelSpec = string | URL | {
   vision: string;
   text: string;
@@ -453,15 +467,96 @@ export type ModelSpec = string | URL | {
 };
 
 export interface PipelineProgress {
-  /** 'load', 'decode', 'encode-images', 'filter', 'encode-texts', 'cluster', 'cluster:<core stage>', 'name'. */
+  /**
+   * 'load', 'download' (bytes of `file`), 'vocabulary' (texts encoded while building the
+   * vocabulary on the device), 'decode', 'encode-images', 'filter', 'encode-texts', 'cluster',
+   * 'cluster:<core stage>', 'name'.
+   */
   stage: string;
   done: number;
   total: number;
+  /** 'download': the file's URL. */
+  file?: string;
 }
 
+/** dtype: which ONNX variant of a Transformers.js export (file suffix '', _fp16, _quantized, ...). */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'quantized' | 'int8' | 'uint8' | 'q4' | 'bnb4';
+
+/** Where a model given by name or URL comes from (models.js). */
+export interface ModelSourceOptions {
+  /** Base URL of a model hub serving <id>/resolve/<revision>/<file>; needed for hub ids (node: default $VLC_HUB_URL). No hub is built in. */
+  hubUrl?: string;
+  /** Hub revision (default 'main'). */
+  revision?: string;
+  /** Default 'fp32'. */
+  dtype?: ModelDtype;
+  /** false: fetch every time and keep nothing (downloads, built vocabularies, text embeddings). */
+  cache?: boolean;
+  /** node: cache folder (default $VLC_CACHE_DIR, else $XDG_CACHE_HOME/vlcluster or ~/.cache/vlcluster). */
+  cacheDir?: string;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  /** Bytes of each file as they arrive (total 0 when the server sends no Content-Length). */
+  onDownload?: (p: { file: string; loaded: number; total: number }) => void;
+}
+
+/** Which nouns of the list a vocabulary is built from. */
+export interface NounSelection {
+  /** Keep this many, spread evenly over the list (0: all). */
+  limit?: number;
+  /** Drop words of known WordNet depth below this. */
+  minDepth?: number;
+  /** Drop words with digits or punctuation. */
+  lettersOnly?: boolean;
+  /** Words added after the selection. */
+  include?: string[];
+}
+
+export interface ResolvedModel {
+  /** Identity of the model and variant (keys the vocabulary built on the device). */
+  id: string;
+  base: string;
+  vision?: Uint8Array;
+  text?: Uint8Array;
+  vocab?: Uint8Array;
+  merges?: Uint8Array;
+  tokenizerJson?: Uint8Array;
+  vocabulary: null;
+  /** Which file was used for 'vision', 'text', 'tokenizer'. */
+  files: Record<string, string>;
+}
+/** Fetches (or reads, or takes from the cache) a model's files. */
+export declare function resolveModel(model: string | URL, options?: ModelSourceOptions & { vision?: boolean; text?: boolean }): Promise<ResolvedModel>;
+export declare function locateModel(model: string | URL, options?: ModelSourceOptions): Promise<{ base: string; local: boolean; id: string }>;
+/** The folder's nouns.json + nouns.f16.bin, or null. */
+export declare function findVocabularyAsset(model: string | URL, options?: ModelSourceOptions): Promise<{ json: Uint8Array; bin: Uint8Array } | null>;
+/** Whether a browser takes the string for a hub id (owner/name, no ./, no trailing slash). */
+export declare function isHubId(model: string): boolean;
+export declare const DTYPE_SUFFIXES: Readonly<Record<ModelDtype, string>>;
+
+export interface NounRow { word: string; depth: number }
+/** One word per line, or a "word<TAB>depth" TSV. */
+export declare function parseWordList(text: string): NounRow[];
+export declare function selectWords(rows: NounRow[], selection?: NounSelection): NounRow[];
+/** URL of the noun list the package ships (models/vocab/wordnet_nouns.tsv). */
+export declare function nounListUrl(): URL;
+/** Builds nouns.json + nouns.f16.bin with the encoder's text tower (every noun under every template). */
+export declare function buildVocabularyAsset(encoder: Encoder, rows: NounRow[], options?: {
+  templates?: readonly string[]; batchSize?: number; signal?: AbortSignal; onProgress?: (p: EncodeProgress) => void; model?: string; source?: string;
+}): Promise<{ json: Uint8Array; bin: Uint8Array }>;
+/** The vocabulary from the device's cache, else the model's own (prebuilt), else built now and cached. */
+export declare function deviceVocabularyAsset(encoder: Encoder, modelId: string, options?: {
+  nounList?: Source; nounSelection?: NounSelection; templates?: readonly string[]; batchSize?: number; cache?: boolean; cacheDir?: string;
+  signal?: AbortSignal; onProgress?: (p: PipelineProgress) => void; fetch?: typeof fetch;
+  prebuilt?: () => Promise<{ json: Uint8Array; bin: Uint8Array } | null>;
+}): Promise<{ json: Uint8Array; bin: Uint8Array; cached: boolean }>;
+
 /** Options of clusterImages / runPipeline; an unknown key is a TypeError naming the closest valid one. */
-export interface ClusterImagesOptions extends Omit<CoreOptions, 'depths'> {
+export interface ClusterImagesOptions extends Omit<CoreOptions, 'depths'>, Omit<ModelSourceOptions, 'fetch' | 'onDownload' | 'signal'> {
   model: ModelSpec;
+  /** The noun list a vocabulary is built from when the model ships none (default: the packaged WordNet nouns). */
+  nounList?: Source;
+  nounSelection?: NounSelection;
   /** Overrides the model folder's nouns.json/nouns.f16.bin. */
   vocabulary?: VocabularySource;
   onProgress?: (p: PipelineProgress) => void;
@@ -488,8 +583,6 @@ export interface ClusterImagesOptions extends Omit<CoreOptions, 'depths'> {
   textBatchSize?: number;
   /** Templates (default TEMPLATES; must match the vocabulary asset's). */
   templates?: string[];
-  /** false: do not use the IndexedDB text-embedding cache. */
-  cache?: boolean;
   /** Smallest accepted image side in pixels (default 8). */
   minImageSide?: number;
 }

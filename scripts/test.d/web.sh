@@ -28,6 +28,9 @@ if "$py" -c "import onnx, numpy" 2>/dev/null; then
   ok=1
   "$py" models/make_tiny_clip.py --out "$tmp/tiny-clip" 2>/dev/null || ok=0
   "$py" models/make_tiny_clip.py --out "$tmp/broken" --broken-output --dim 8 --hidden 4 --width 4 --merges 0 2>/dev/null || ok=0
+  "$py" models/make_tiny_clip.py --out "$tmp/dynamic" --dynamic-length 2>/dev/null || ok=0
+  cmp -s "$tmp/dynamic/text_model.onnx" web/test/fixtures/tiny-clip-dynamic/text_model.onnx \
+    || { echo "web: web/test/fixtures/tiny-clip-dynamic/text_model.onnx differs from the generator's"; ok=0; }
   for f in vision_model.onnx text_model.onnx vocab.json merges.txt; do
     cmp -s "$tmp/tiny-clip/$f" "models/tiny-clip/$f" || { echo "web: models/tiny-clip/$f differs from what models/make_tiny_clip.py makes"; ok=0; }
     cmp -s "$tmp/broken/$f" "web/test/fixtures/tiny-clip-broken/$f" || { echo "web: web/test/fixtures/tiny-clip-broken/$f differs from the generator's"; ok=0; }

@@ -3,6 +3,7 @@
 import {
   makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, eta, clusterColour, filePath,
 } from './lib.js';
+import { isHubId } from '../src/models.js';
 
 const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
 const TINY_MODEL = new URL('../../models/tiny-clip/', import.meta.url).href;
@@ -151,14 +152,25 @@ function renderPending() {
 // ---------------------------------------------------------------------------------------------
 // Running
 
-function modelBase() {
+/**
+ * What the engine loads: the bundled tiny model, a folder URL, or a hub id with the hub's URL.
+ * @returns {{source: string, hubUrl?: string, dtype?: string}}
+ */
+function modelSpec() {
   const choice = /** @type {HTMLInputElement} */ (document.querySelector('input[name=model]:checked')).value;
-  if (choice === 'tiny') return TINY_MODEL;
+  if (choice === 'tiny') return { source: TINY_MODEL };
   const raw = /** @type {HTMLInputElement} */ ($('#model-url')).value.trim();
-  if (!raw) throw new Error('Type the URL of a CLIP export folder, or choose the bundled tiny model.');
+  const dtype = /** @type {HTMLSelectElement} */ ($('#model-dtype')).value;
+  if (!raw) throw new Error('Type the URL of a CLIP export folder or a hub id such as Xenova/clip-vit-base-patch32, or choose the bundled tiny model.');
+  if (isHubId(raw)) {
+    const hub = /** @type {HTMLInputElement} */ ($('#hub-url')).value.trim();
+    if (!hub) throw new Error(`"${raw}" is a hub id: type the base URL of the model hub that serves it (no hub is built in), or give the model folder's URL.`);
+    if (!/^https?:\/\//i.test(hub)) throw new Error('The hub URL must be http(s).');
+    return { source: raw, hubUrl: hub, dtype };
+  }
   const u = new URL(raw, location.href);
   if (!/^https?:$/.test(u.protocol)) throw new Error('The model URL must be http(s).');
-  return u.href.endsWith('/') ? u.href : `${u.href}/`;
+  return { source: u.href.endsWith('/') ? u.href : `${u.href}/`, dtype };
 }
 
 function kValue(/** @type {string} */ sel) {
@@ -178,20 +190,20 @@ function newWorker() {
 
 function start() {
   if (S.files.length < 2 || S.running) return;
-  let base;
+  let model;
   try {
-    base = modelBase();
+    model = modelSpec();
   } catch (e) {
     setStatus(/** @type {Error} */ (e).message, true);
     return;
   }
-  S.model = base;
+  S.model = model.source;
   S.worker?.terminate();
   resetResults();
   S.worker = newWorker();
   beginRun();
   setStatus('Loading the model…');
-  S.worker.postMessage({ type: 'run', files: S.files, model: { base }, k: kValue('#k') });
+  S.worker.postMessage({ type: 'run', files: S.files, model, k: kValue('#k') });
 }
 
 function recluster() {
@@ -667,9 +679,28 @@ function updateKOptions() {
 
 async function forgetModels() {
   if (typeof caches === 'undefined') return;
-  const names = (await caches.keys()).filter((n) => n.startsWith('vlcluster-demo-models'));
+  // the package's model cache (models.js), and the demo's own from before it used that
+  const names = (await caches.keys()).filter((n) => n === 'vlcluster-models' || n.startsWith('vlcluster-demo-models'));
   await Promise.all(names.map((n) => caches.delete(n)));
   setStatus(names.length ? 'Cached model files removed.' : 'No cached model files.');
+}
+
+/**
+ * ?model=ID_OR_URL&hub=URL&dtype=q8 in the page's address chooses that model (a link that opens the
+ * demo with a real CLIP export).
+ * @param {() => void} enableModelFields
+ */
+function prefillModel(enableModelFields) {
+  const q = new URLSearchParams(location.search);
+  const model = q.get('model');
+  if (!model) return;
+  /** @type {HTMLInputElement} */ (document.querySelector('input[name=model][value=url]')).checked = true;
+  /** @type {HTMLInputElement} */ ($('#model-url')).value = model;
+  /** @type {HTMLInputElement} */ ($('#hub-url')).value = q.get('hub') ?? '';
+  const dtype = q.get('dtype');
+  const select = /** @type {HTMLSelectElement} */ ($('#model-dtype'));
+  if (dtype && [...select.options].some((o) => o.value === dtype)) select.value = dtype;
+  enableModelFields();
 }
 
 function init() {
@@ -691,11 +722,13 @@ function init() {
   });
   $('#export-zip').addEventListener('click', exportZip);
   $('#forget-models').addEventListener('click', forgetModels);
-  for (const r of document.querySelectorAll('input[name=model]')) {
-    r.addEventListener('change', () => {
-      /** @type {HTMLInputElement} */ ($('#model-url')).disabled = /** @type {HTMLInputElement} */ (r).value !== 'url' || !(/** @type {HTMLInputElement} */ (r).checked);
-    });
-  }
+  const modelFields = ['#model-url', '#hub-url', '#model-dtype'];
+  const enableModelFields = () => {
+    const url = /** @type {HTMLInputElement} */ (document.querySelector('input[name=model][value=url]')).checked;
+    for (const id of modelFields) /** @type {HTMLInputElement} */ ($(id)).disabled = !url;
+  };
+  for (const r of document.querySelectorAll('input[name=model]')) r.addEventListener('change', enableModelFields);
+  prefillModel(enableModelFields);
   $('#viewer-move').addEventListener('change', () => {
     if (viewing === null) return;
     moveFile(viewing, Number(/** @type {HTMLSelectElement} */ ($('#viewer-move')).value));

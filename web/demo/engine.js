@@ -8,11 +8,12 @@
 // return its embeddings (yet); once it does, the demo can call it directly.
 //
 // Messages in:
-//   {type: 'run', files: File[], model: {base, label}, k: 'auto' | number, executionProviders?}
+//   {type: 'run', files: File[], model: {source, hubUrl?, dtype?}, k: 'auto' | number, executionProviders?}
+//     source: a model folder URL, or a hub id such as Xenova/clip-vit-base-patch32 (with hubUrl)
 //   {type: 'recluster', k}
 // Messages out:
 //   {type: 'progress', stage: 'load'|'decode'|'encode'|'cluster', done, total, detail?}
-//   {type: 'model', backend, fallbackReason, dim, fromCache: {file: boolean}}
+//   {type: 'model', backend, fallbackReason, dim, fromCache: {fileUrl: boolean}}
 //   {type: 'result', result}           (result: see resultMessage below)
 //   {type: 'error', message, errors?}
 // Cancelling = the page terminates this worker.
@@ -22,14 +23,12 @@ import { Encoder } from '../src/encoder.js';
 import {
   clusterEmbeddings, filterNouns, loadVocabulary, loadVlcModule, defaultQ, TEMPLATES, MIN_IMAGE_SIDE, TextEmbeddingCache,
 } from '../src/cluster.js';
+import { resolveModel, findVocabularyAsset } from '../src/models.js';
+import { deviceVocabularyAsset } from '../src/vocabulary.js';
 import { autoKmax } from './lib.js';
 
 const ORT_URL = new URL('../../node_modules/onnxruntime-web/dist/ort.min.mjs', import.meta.url).href;
 const WASM_URL = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
-const CACHE_NAME = 'vlcluster-demo-models-v1';
-
-/** The six files of a model folder (models/README.md + the vocabulary asset). */
-export const MODEL_FILES = ['vision_model.onnx', 'text_model.onnx', 'vocab.json', 'merges.txt', 'nouns.json', 'nouns.f16.bin'];
 
 /** @type {any} */
 let state = null;
@@ -43,61 +42,52 @@ const progress = (/** @type {string} */ stage, /** @type {number} */ done, /** @
 const message = (e) => (e instanceof Error ? e.message : String(e));
 
 /**
- * One model file, from Cache Storage (keyed by its URL) or fetched once and stored there.
- * @param {string} url
- * @returns {Promise<{bytes: ArrayBuffer, cached: boolean}>}
+ * The model (a folder URL, or a hub id with its hub's URL; the package's models.js: either folder
+ * layout, dtype variants, downloads checked and kept in Cache Storage) and its vocabulary (the
+ * folder's nouns.* asset, else built in this browser once and kept in IndexedDB: vocabulary.js).
+ * @param {{source: string, hubUrl?: string, dtype?: string}} spec
+ * @param {string[] | undefined} executionProviders
  */
-async function cachedFetch(url) {
-  /** @type {Cache | null} */
-  let cache = null;
-  try {
-    cache = typeof caches !== 'undefined' ? await caches.open(CACHE_NAME) : null;
-  } catch {
-    cache = null; // e.g. an insecure origin: no Cache Storage, fetch every time
-  }
-  const hit = cache ? await cache.match(url) : undefined;
-  if (hit) return { bytes: await hit.arrayBuffer(), cached: true };
-  let res;
-  try {
-    res = await fetch(url, { credentials: 'omit' });
-  } catch (e) {
-    throw new Error(`cannot fetch ${url}: ${message(e)} (is the URL right, and does the server allow CORS?)`);
-  }
-  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`);
-  if (cache) await cache.put(url, res.clone()).catch(() => {});
-  return { bytes: await res.arrayBuffer(), cached: false };
-}
-
-/** @param {string} base folder URL ending in '/' */
-async function loadModel(base, /** @type {string[] | undefined} */ executionProviders) {
+async function loadModel(spec, executionProviders) {
   const ort = await import(ORT_URL);
   ort.env.wasm.numThreads = 1; // see web/demo/serve.mjs: no cross-origin isolation, one thread
   ort.env.wasm.wasmPaths = new URL('./', ORT_URL).href;
-  /** @type {Record<string, ArrayBuffer>} */
-  const bytes = {};
-  /** @type {Record<string, boolean>} */
+  /** @type {Record<string, boolean>} file URL -> whether it came from the cache */
   const fromCache = {};
-  let done = 0;
-  progress('load', 0, MODEL_FILES.length + 1, 'model files');
-  await Promise.all(MODEL_FILES.map(async (f) => {
-    const r = await cachedFetch(new URL(f, base).href);
-    bytes[f] = r.bytes;
-    fromCache[f] = r.cached;
-    progress('load', ++done, MODEL_FILES.length + 1, 'model files');
-  }));
-  const [encoder, vocabulary, mod] = await Promise.all([
+  const source = {
+    hubUrl: spec.hubUrl || undefined,
+    dtype: spec.dtype || undefined,
+    onDownload: (/** @type {{file: string, loaded: number, total: number}} */ p) => {
+      // a cache hit reports once, complete; a download starts at 0
+      fromCache[p.file] ??= p.loaded > 0 && p.loaded === p.total;
+      const name = p.file.split('/').pop();
+      if (!fromCache[p.file]) progress('load', p.loaded, Math.max(p.total, p.loaded) + 1, `downloading ${name} (${(p.loaded / 1e6).toFixed(1)} MB)`);
+    },
+  };
+  progress('load', 0, 2, 'model files');
+  let model;
+  try {
+    model = await resolveModel(spec.source, source);
+  } catch (e) {
+    throw new Error(`${message(e)} (is the URL right, and does the server allow CORS?)`);
+  }
+  const [encoder, mod] = await Promise.all([
     Encoder.load({
-      vision: bytes['vision_model.onnx'], text: bytes['text_model.onnx'], vocab: bytes['vocab.json'], merges: bytes['merges.txt'],
+      vision: model.vision, text: model.text, vocab: model.vocab, merges: model.merges, tokenizerJson: model.tokenizerJson,
       ort, numThreads: 1, executionProviders,
     }),
-    loadVocabulary({ json: bytes['nouns.json'], bin: bytes['nouns.f16.bin'] }),
     loadVlcModule({ url: WASM_URL }),
   ]);
+  const asset = await deviceVocabularyAsset(encoder, model.id, {
+    prebuilt: () => findVocabularyAsset(spec.source, source),
+    onProgress: (p) => progress('load', p.done, p.total + 1, 'building the noun vocabulary (once per model)'),
+  });
+  const vocabulary = await loadVocabulary(asset);
   if (vocabulary.dim !== encoder.dim) {
     throw new Error(`the vocabulary asset (nouns.json) has dimension ${vocabulary.dim}, the model ${encoder.dim}: it was built for another model`);
   }
-  progress('load', MODEL_FILES.length + 1, MODEL_FILES.length + 1, 'model ready');
-  return { encoder, vocabulary, mod, fromCache };
+  progress('load', 1, 1, 'model ready');
+  return { encoder, vocabulary, mod, fromCache, id: model.id };
 }
 
 /** Decodes a File to RGBA pixels; the messages match the package pipeline's. @param {File} file */
@@ -217,9 +207,9 @@ function resultMessage(/** @type {any} */ c) {
 
 async function run(/** @type {any} */ msg) {
   const files = /** @type {File[]} */ (msg.files);
-  const { encoder, vocabulary, mod, fromCache } = await loadModel(msg.model.base, msg.executionProviders);
+  const { encoder, vocabulary, mod, fromCache, id } = await loadModel(msg.model, msg.executionProviders);
   state = {
-    encoder, vocabulary, mod, files, textMemo: new Map(), textCache: new TextEmbeddingCache(`demo:${msg.model.base}`),
+    encoder, vocabulary, mod, files, textMemo: new Map(), textCache: new TextEmbeddingCache(`demo:${id}`),
     imagesEncoded: 0, encodeRuns: 0,
   };
   post({ type: 'model', backend: encoder.backend, fallbackReason: encoder.fallbackReason, dim: encoder.dim, fromCache });

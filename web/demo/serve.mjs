@@ -43,7 +43,9 @@ export const MIME = {
 export function startServer({ port = 8080, root = ROOT, log = false, cors = false } = {}) {
   const server = createServer((req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+      // with CORS on errors too: a model host's 404 must reach the page as a 404 (models.js then
+      // tries the next layout), not as an opaque network error
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...(cors ? { 'Access-Control-Allow-Origin': '*' } : {}) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');

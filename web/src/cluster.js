@@ -6,21 +6,16 @@
 // runPipeline() is the same pipeline in the calling thread.
 
 import { decodeImage, preprocessImage } from './preprocess.js';
-import { Encoder, loadBytes, runtimeImport } from './encoder.js';
+import { Encoder, runtimeImport } from './encoder.js';
+import { TEMPLATES, loadVocabulary, deviceVocabularyAsset } from './vocabulary.js';
+import { findVocabularyAsset, isHubId, resolveModel } from './models.js';
+import { openIndexedDb } from './store.js';
+
+export { TEMPLATES, loadVocabulary, halfToFloat, floatToHalf } from './vocabulary.js';
 import {
   checkAttached, checkFunction, checkOptionKeys, checkSignal, describe, positiveInteger,
 } from './options.js';
 
-/** ALGORITHM.md §0: the B = 7 prompt templates (TAC's). `{}` is replaced by the noun. */
-export const TEMPLATES = Object.freeze([
-  'itap of a {}.',
-  'a bad photo of the {}.',
-  'a origami {}.',
-  'a photo of the large {}.',
-  'a {} in a video game.',
-  'art of the {}.',
-  'a photo of the small {}.',
-]);
 
 /** Images whose width or height is below this are reported as errors (e.g. 1×1 tracking pixels). */
 export const MIN_IMAGE_SIDE = 8;
@@ -187,7 +182,7 @@ const EMBEDDINGS_KEYS = Object.freeze([...CORE_KEYS, 'wasmUrl', 'dim', 'numImage
 /** Every option clusterImages / runPipeline take (index.d.ts ClusterImagesOptions). */
 const PIPELINE_KEYS = Object.freeze([...CORE_KEYS.filter((k) => k !== 'depths'), 'wasmUrl', 'model', 'vocabulary', 'onProgress', 'signal',
   'worker', 'workerUrl', 'ortUrl', 'ort', 'wasmPaths', 'executionProviders', 'numThreads', 'batchSize', 'textBatchSize', 'templates',
-  'cache', 'minImageSide']);
+  'cache', 'minImageSide', 'hubUrl', 'dtype', 'revision', 'cacheDir', 'nounList', 'nounSelection']);
 
 /** The options object the WASM core reads (see wasm/bindings.cpp parse_options). */
 function coreOptions(/** @type {Record<string, any>} */ o) {
@@ -377,88 +372,6 @@ export async function filterNouns(images, nouns, options) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The vocabulary asset (models/build_text_assets.mjs): nouns.json + nouns.f16.bin
-
-/** IEEE half -> float. */
-export function halfToFloat(/** @type {number} */ h) {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-/** float -> IEEE half bits (round to nearest even). */
-export function floatToHalf(/** @type {number} */ v) {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-/**
- * Loads a vocabulary asset: {words, depths?, dim, embeddings: Float32Array L×d (unit rows), modelId}.
- * @param {{json?: import('./encoder.js').Source, bin?: import('./encoder.js').Source, words?: string[], embeddings?: Float32Array, dim?: number}} vocabulary
- * @param {typeof fetch} [fetchImpl]
- */
-export async function loadVocabulary(vocabulary, fetchImpl) {
-  if (vocabulary.embeddings && vocabulary.words) {
-    const dim = vocabulary.dim ?? vocabulary.embeddings.length / vocabulary.words.length;
-    return { words: vocabulary.words, depths: vocabulary.depths, dim, embeddings: vocabulary.embeddings, meta: {} };
-  }
-  if (!vocabulary.json || !vocabulary.bin) throw new Error('vocabulary: give {json, bin} (nouns.json, nouns.f16.bin) or {words, embeddings}');
-  let meta;
-  try {
-    meta = JSON.parse(new TextDecoder().decode(await loadBytes(vocabulary.json, 'vocabulary nouns.json', fetchImpl)));
-  } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`vocabulary nouns.json ${String(vocabulary.json)} is not JSON: ${e.message}`);
-    throw e;
-  }
-  const bytes = await loadBytes(vocabulary.bin, 'vocabulary embeddings', fetchImpl);
-  const { words, dim, dtype = 'float16' } = meta;
-  if (!Array.isArray(words) || !Number.isInteger(dim)) throw new Error('vocabulary nouns.json needs "words" (array) and "dim" (integer)');
-  const n = words.length * dim;
-  const embeddings = new Float32Array(n);
-  if (dtype === 'float16') {
-    if (bytes.byteLength !== 2 * n) throw new Error(`vocabulary embeddings: ${bytes.byteLength} bytes, expected ${2 * n} (${words.length} words × ${dim} float16)`);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) embeddings[i] = halfToFloat(dv.getUint16(2 * i, true));
-  } else if (dtype === 'float32') {
-    if (bytes.byteLength !== 4 * n) throw new Error(`vocabulary embeddings: ${bytes.byteLength} bytes, expected ${4 * n}`);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) embeddings[i] = dv.getFloat32(4 * i, true);
-  } else {
-    throw new Error(`vocabulary: unknown dtype "${dtype}"`);
-  }
-  const { depths } = meta;  // WordNet depths (-1 = unknown), when built from a TSV with a depth column
-  if (depths !== undefined && (!Array.isArray(depths) || depths.length !== words.length || !depths.every(Number.isInteger))) {
-    throw new Error(`vocabulary nouns.json: "depths" must be ${words.length} integers, one per word`);
-  }
-  return { words, depths, dim, embeddings: normalizeRows(embeddings, dim), meta };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Text-embedding cache (IndexedDB; a no-op where there is none, e.g. node)
 
 const DB_NAME = 'vlcluster-text-cache';
@@ -475,20 +388,7 @@ export class TextEmbeddingCache {
 
   /** @private */
   open() {
-    if (!this.available) return Promise.resolve(null);
-    if (!this.db) {
-      this.db = new Promise((resolve) => {
-        try {
-          const req = indexedDB.open(DB_NAME, 1);
-          req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => resolve(null);
-          req.onblocked = () => resolve(null);
-        } catch {
-          resolve(null);
-        }
-      });
-    }
+    this.db ??= openIndexedDb(DB_NAME, STORE);
     return this.db;
   }
 
@@ -608,16 +508,8 @@ export async function runPipeline(files, options = {}) {
 
   // Models and the runtime.
   progress('load', 0, 1);
-  const mf = modelFiles(options.model);
-  let ort = options.ort;
-  if (!ort && options.ortUrl) ort = await runtimeImport(String(options.ortUrl));
-  if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
-  const [encoder, vocabulary] = await Promise.all([
-    Encoder.load({
-      vision: mf.vision, text: mf.text, vocab: mf.vocab, merges: mf.merges, ort,
-      executionProviders: options.executionProviders, numThreads: options.numThreads,
-    }),
-    loadVocabulary(options.vocabulary ?? mf.vocabulary),
+  const [{ encoder, vocabulary, id: modelId }] = await Promise.all([
+    loadModelAndVocabulary(options, onProgress),
     loadVlcModule({ url: options.wasmUrl }),
   ]);
   try {
@@ -685,7 +577,7 @@ export async function runPipeline(files, options = {}) {
 
     const texts = [];
     for (const t of templates) for (const i of kept) texts.push(t.replace('{}', vocabulary.words[i]));
-    const cache = new TextEmbeddingCache(`${mf.id}`);
+    const cache = new TextEmbeddingCache(modelId);
     const cached = options.cache === false ? texts.map(() => undefined) : await cache.getMany(texts);
     const missing = texts.filter((_, i) => !cached[i]);
     progress('encode-texts', texts.length - missing.length, texts.length);
@@ -761,6 +653,52 @@ export async function runPipeline(files, options = {}) {
   }
 }
 
+/**
+ * The encoder and the vocabulary of `options.model`: an object naming each file is loaded as it
+ * is; a folder URL, local folder or hub id goes through models.js (download, cache, variants), and
+ * when that folder ships no vocabulary asset it is built on this device (vocabulary.js).
+ * @param {Record<string, any>} options runPipeline's
+ * @param {(p: {stage: string, done: number, total: number, file?: string}) => void} onProgress
+ * @returns {Promise<{encoder: Encoder, vocabulary: Awaited<ReturnType<typeof loadVocabulary>>, id: string}>}
+ */
+async function loadModelAndVocabulary(options, onProgress) {
+  let ort = options.ort;
+  if (!ort && options.ortUrl) ort = await runtimeImport(String(options.ortUrl));
+  if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
+  const runtime = { ort, executionProviders: options.executionProviders, numThreads: options.numThreads };
+  const model = options.model;
+  if (model != null && typeof model === 'object' && !(model instanceof URL)) {
+    const mf = modelFiles(model);
+    const [encoder, vocabulary] = await Promise.all([
+      Encoder.load({ vision: mf.vision, text: mf.text, vocab: mf.vocab, merges: mf.merges, ...runtime }),
+      loadVocabulary(options.vocabulary ?? mf.vocabulary),
+    ]);
+    return { encoder, vocabulary, id: mf.id };
+  }
+  if (model == null) modelFiles(model);  // its error names the forms `model` takes
+  const source = {
+    hubUrl: options.hubUrl, dtype: options.dtype, revision: options.revision, cache: options.cache, cacheDir: options.cacheDir,
+    signal: options.signal,
+    // done ≤ total always: without a Content-Length, total is the bytes so far.
+    onDownload: (/** @type {{file: string, loaded: number, total: number}} */ p) => onProgress({ stage: 'download', done: p.loaded, total: Math.max(p.total, p.loaded), file: p.file }),
+  };
+  const resolved = await resolveModel(model, source);
+  const encoder = await Encoder.load({
+    vision: resolved.vision, text: resolved.text, vocab: resolved.vocab, merges: resolved.merges, tokenizerJson: resolved.tokenizerJson, ...runtime,
+  });
+  try {
+    const asset = options.vocabulary ?? (await deviceVocabularyAsset(encoder, resolved.id, {
+      prebuilt: () => findVocabularyAsset(model, source),
+      nounList: options.nounList, nounSelection: options.nounSelection, cache: options.cache, cacheDir: options.cacheDir,
+      signal: options.signal, onProgress, batchSize: options.textBatchSize ?? 256,
+    }));
+    return { encoder, vocabulary: await loadVocabulary(asset), id: resolved.id };
+  } catch (e) {
+    await encoder.dispose().catch(() => {});
+    throw e;
+  }
+}
+
 /** Option keys and the callbacks' types of clusterImages / runPipeline. @param {Record<string, any>} options */
 function checkPipelineOptions(options) {
   checkOptionKeys(options, PIPELINE_KEYS, 'clusterImages');
@@ -794,6 +732,7 @@ function absolute(/** @type {any} */ x) {
 
 /** Model option with every URL made absolute (posted to the worker). */
 function absoluteModel(/** @type {any} */ model) {
+  if (typeof model === 'string' && isHubId(model)) return model;  // resolved against hubUrl, not the page
   if (typeof model === 'string' || model instanceof URL) {
     const s = String(model);
     return absolute(s.endsWith('/') ? s : `${s}/`);
@@ -837,6 +776,7 @@ export function clusterImages(files, options = {}) {
   posted.model = absoluteModel(options.model);
   for (const key of ['ortUrl', 'wasmUrl']) if (posted[key]) posted[key] = absolute(posted[key]);
   if (posted.vocabulary) posted.vocabulary = absoluteModel(posted.vocabulary);
+  if (typeof posted.nounList === 'string') posted.nounList = absolute(posted.nounList);
   if (typeof posted.wasmPaths === 'string') posted.wasmPaths = absolute(posted.wasmPaths);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) { reject(abortError(signal, 'clusterImages')); return; }

@@ -27,6 +27,7 @@ export const DEFAULT_EXECUTION_PROVIDERS = Object.freeze(['webgpu', 'wasm']);
  * @property {Source} [text] text_model.onnx (needs vocab + merges, or tokenizer)
  * @property {Source|Record<string, number>} [vocab] vocab.json (or its parsed object)
  * @property {Source} [merges] merges.txt
+ * @property {Source} [tokenizerJson] tokenizer.json (HuggingFace), instead of vocab + merges
  * @property {ClipTokenizer} [tokenizer] instead of vocab + merges
  * @property {string[]} [executionProviders] tried in order; default ['webgpu', 'wasm']
  * @property {any} [ort] the onnxruntime module to use (default: the bare name imported at run time,
@@ -209,6 +210,13 @@ export class Encoder {
     /** Context length of the text model (77). */
     this.contextLength = CONTEXT_LENGTH;
     /** @private */ this.textNeedsMask = false;
+    /**
+     * Whether the text model takes sequences shorter than contextLength (a symbolic
+     * sequence_length, as in the Transformers.js exports). CLIP's text tower pools at the
+     * end-of-text token behind a causal mask, so padding after it changes nothing: a batch can be
+     * cut to its longest tokenised text, which makes encoding short prompts several times faster.
+     */
+    this.textTakesAnyLength = false;
     /** @private */ this.textIdType = 'int64';
   }
 
@@ -228,8 +236,11 @@ export class Encoder {
     if (!eps.length) throw new Error('Encoder.load: executionProviders is empty');
 
     let tokenizer = options.tokenizer ?? null;
+    if (text && !tokenizer && options.tokenizerJson && !(vocab && merges)) {
+      tokenizer = ClipTokenizer.fromTokenizerJson(new TextDecoder().decode(await loadBytes(options.tokenizerJson, 'tokenizer.json', fetchImpl)));
+    }
     if (text && !tokenizer) {
-      if (!vocab || !merges) throw new Error('a text model needs the tokenizer files: vocab and merges (or tokenizer)');
+      if (!vocab || !merges) throw new Error('a text model needs the tokenizer files: vocab and merges, tokenizerJson, or tokenizer');
       const vocabText = typeof vocab === 'object' && !(vocab instanceof URL) && !(vocab instanceof ArrayBuffer) && !ArrayBuffer.isView(vocab)
         ? JSON.stringify(vocab)
         : new TextDecoder().decode(await loadBytes(/** @type {Source} */ (vocab), 'vocab.json', fetchImpl));
@@ -288,6 +299,7 @@ export class Encoder {
       if (m && m.type === 'int32') this.textIdType = 'int32';
       const len = m && Array.isArray(m.shape) ? m.shape[1] : undefined;
       if (typeof len === 'number' && len > 0) this.contextLength = len;
+      this.textTakesAnyLength = typeof len === 'string';
     }
   }
 
@@ -330,13 +342,21 @@ export class Encoder {
   /**
    * @private
    * @param {string[]} texts
+   * @param {boolean} [trim] cut the batch to its longest tokenised text (see textTakesAnyLength)
    * @returns {Promise<{data: Float32Array, dim: number}>}
    */
-  async runText(texts) {
+  async runText(texts, trim = false) {
     if (!this.tokenizer) throw new Error('no tokenizer');
     const n = texts.length;
-    const L = this.contextLength;
-    const tok = this.tokenizer.tokenize(texts, { contextLength: L, dtype: 'int32' });
+    let L = this.contextLength;
+    let tok = this.tokenizer.tokenize(texts, { contextLength: L, dtype: 'int32' });
+    if (trim) {
+      const longest = Math.max(2, ...tok.lengths);
+      if (longest < L) {
+        L = longest;
+        tok = this.tokenizer.tokenize(texts, { contextLength: L, dtype: 'int32' });
+      }
+    }
     /** @param {Int32Array} v @param {string} type */
     const tensor = (v, type) => (type === 'int32'
       ? new this.ort.Tensor('int32', v, [n, L])
@@ -401,17 +421,21 @@ export class Encoder {
   /**
    * Text embeddings.
    * @param {string[]} texts
-   * @param {{batchSize?: number, onProgress?: (p: {done: number, total: number}) => void}} [options]
+   * @param {{batchSize?: number, trimPadding?: boolean, signal?: AbortSignal,
+   *   onProgress?: (p: {done: number, total: number}) => void}} [options] trimPadding: cut each
+   *   batch to its longest tokenised text (default: whenever the model takes any length)
    * @returns {Promise<Float32Array>} row-major [n x dim], each row of unit L2 norm
    */
   async encodeTexts(texts, options = {}) {
     if (!this.text) throw new Error('no text model loaded');
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
+    const trim = (options.trimPadding ?? true) && this.textTakesAnyLength;
     const list = Array.from(texts, String);
     const result = new Float32Array(list.length * this.dim);
     for (let start = 0; start < list.length; start += batchSize) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('encodeTexts was aborted', 'AbortError');
       const batch = list.slice(start, start + batchSize);
-      const { data, dim } = await this.runText(batch);
+      const { data, dim } = await this.runText(batch, trim);
       if (dim !== this.dim) throw new ModelFormatError(`text model returned ${dim} values per text, expected ${this.dim}`);
       result.set(l2NormalizeRows(data, dim), start * dim);
       options.onProgress?.({ done: start + batch.length, total: list.length });

@@ -18,3 +18,7 @@ export {
   clusterEmbeddings, clusterImages, runPipeline, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, defaultQ,
   modelFiles, halfToFloat, floatToHalf, TextEmbeddingCache, TEMPLATES, MIN_IMAGE_SIDE,
 } from './cluster.js';
+export {
+  parseWordList, selectWords, buildVocabularyAsset, deviceVocabularyAsset, nounListUrl,
+} from './vocabulary.js';
+export { resolveModel, locateModel, findVocabularyAsset, isHubId, DTYPE_SUFFIXES } from './models.js';

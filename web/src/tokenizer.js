@@ -134,6 +134,33 @@ export class ClipTokenizer {
   }
 
   /**
+   * Builds a tokenizer from a HuggingFace tokenizer.json (what the Transformers.js exports ship
+   * beside, or instead of, vocab.json + merges.txt): its BPE model's "vocab" and "merges" (each
+   * merge "left right", or [left, right] in newer files).
+   * @param {string} tokenizerJson
+   * @param {{padTokenId?: number}} [options]
+   * @returns {ClipTokenizer}
+   */
+  static fromTokenizerJson(tokenizerJson, options) {
+    let parsed;
+    try {
+      parsed = JSON.parse(tokenizerJson);
+    } catch (e) {
+      throw new Error(`tokenizer.json is not valid JSON: ${/** @type {Error} */ (e).message}`);
+    }
+    const model = parsed && parsed.model;
+    if (!model || model.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object' || !Array.isArray(model.merges)) {
+      throw new Error(`tokenizer.json: expected a BPE model with "vocab" and "merges" (found model type ${JSON.stringify(model && model.type)})`);
+    }
+    const merges = model.merges.slice(0, MAX_MERGES).map((/** @type {unknown} */ m, /** @type {number} */ i) => {
+      const pair = typeof m === 'string' ? m.split(' ') : m;
+      if (!Array.isArray(pair) || pair.length !== 2) throw new Error(`tokenizer.json: merge ${i} is not "left right": ${JSON.stringify(m)}`);
+      return /** @type {[string, string]} */ ([String(pair[0]), String(pair[1])]);
+    });
+    return new ClipTokenizer(model.vocab, merges, options);
+  }
+
+  /**
    * BPE of one pre-tokenised, byte-encoded piece.
    * @param {string} token
    * @returns {string[]} symbols, the last one ending in '</w>'

@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, loadPlaywright, missingBrowser, serveStatic } from '../testing/chromium.mjs';
+import { serveHub, TINY_NOUN_SELECTION as TINY_SELECTION } from '../testing/hub.mjs';
+import { loadVocabulary } from '../src/vocabulary.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const playwright = await loadPlaywright();
@@ -23,6 +25,7 @@ window.ready = true;
 </script>`;
 
 let server;
+let hub;
 let browser;
 let page;
 let offsite = [];
@@ -30,6 +33,7 @@ let offsite = [];
 before(async () => {
   if (missing) return;
   server = await serveStatic(root, { '/test.html': PAGE });
+  hub = await serveHub();
   browser = await launchChromium(playwright);
   offsite = browser.offsite;
   page = await browser.context.newPage();
@@ -41,12 +45,13 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await hub?.close();
 });
 
 // Runs in the page: 3 groups × 4 PNGs (red blobs, green stripes, blue checkerboards) with small
 // per-image variation, plus the bad inputs; then clusterImages with the tiny model.
 async function runInPage(opts) {
-  const { model, extraBad, k } = opts;
+  const { model, extraBad, k, hubUrl, nounSelection } = opts;
   async function png(w, h, draw) {
     const c = new OffscreenCanvas(w, h);
     const ctx = c.getContext('2d');
@@ -89,6 +94,7 @@ async function runInPage(opts) {
   try {
     const result = await window.vlc.clusterImages(files, {
       model,
+      ...(hubUrl ? { hubUrl, nounSelection } : {}),
       k,
       kmax: 5,
       seed: 0,
@@ -224,4 +230,50 @@ test('Encoder.load in Chromium without `ort`: the package imports no onnxruntime
     }
   });
   assert.match(message, /^Encoder\.load: no `ort` given, and import\('onnxruntime-web'\) failed \(.+\): pass ort \(import \* as ort from 'onnxruntime-web'\), or clusterImages' ortUrl/);
+});
+
+
+test('clusterImages in Chromium with a hub id: downloads (Cache Storage), builds the vocabulary on the device (IndexedDB); the second run asks the hub nothing', { skip: missing ?? false, timeout: 180000 }, async () => {
+  const opts = { model: 'test/tiny-clip', hubUrl: hub.base, nounSelection: TINY_SELECTION, extraBad: false, k: 3 };
+  const first = await page.evaluate(runInPage, opts);
+  assert.ok(first.ok, first.message);
+  assert.ok(first.stages.includes('download') && first.stages.includes('vocabulary'), first.stages.join(','));
+  assert.ok(hub.requests.includes('/test/tiny-clip/resolve/main/onnx/vision_model.onnx'));
+  assert.ok(hub.requests.includes('/test/tiny-clip/resolve/main/tokenizer.json'));
+  assert.equal(first.result.clusters.length, 3);
+  const n = hub.requests.length;
+  const second = await page.evaluate(runInPage, opts);
+  assert.ok(second.ok, second.message);
+  assert.deepEqual(hub.requests.slice(n), [], 'model files from Cache Storage, the vocabulary from IndexedDB');
+  assert.ok(!second.stages.includes('vocabulary'), 'no vocabulary build on the second run');
+  assert.deepEqual(Array.from(second.result.labels), Array.from(first.result.labels));
+  const cut = await page.evaluate(runInPage, { ...opts, model: 'test/tiny-clip-cut' });
+  assert.equal(cut.ok, false);
+  assert.match(cut.message, /download of vision model from http:\/\/127\.0\.0\.1:\d+\/test\/tiny-clip-cut\/resolve\/main\/onnx\/vision_model\.onnx (broke off|is incomplete)/);
+  const noHub = await page.evaluate(runInPage, { ...opts, hubUrl: undefined });
+  assert.equal(noHub.ok, false);
+  assert.match(noHub.message, /model "test\/tiny-clip" is a hub id, but no hub is configured: set the hubUrl option to the base URL/);
+  assert.deepEqual(offsite, [], 'no request left 127.0.0.1');
+});
+
+test('the vocabulary built in Chromium (onnxruntime-web, batches cut to their longest text) equals the node-built asset within float16 (max |Δ| ≤ 2e-3)', { skip: missing ?? false, timeout: 120000 }, async () => {
+  const built = await page.evaluate(async ({ hubUrl, sel }) => {
+    const ort = await import('/node_modules/onnxruntime-web/dist/ort.min.mjs');
+    ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+    ort.env.wasm.numThreads = 1;
+    const { Encoder } = await import('/web/src/encoder.js');
+    const { resolveModel } = await import('/web/src/models.js');
+    const { deviceVocabularyAsset } = await import('/web/src/vocabulary.js');
+    const m = await resolveModel('test/tiny-clip-vm', { hubUrl });
+    const enc = await Encoder.load({ text: m.text, vocab: m.vocab, merges: m.merges, ort, executionProviders: ['wasm'] });
+    const asset = await deviceVocabularyAsset(enc, 'chromium-check', { nounSelection: sel, cache: false });
+    return { trims: enc.textTakesAnyLength, json: Array.from(asset.json), bin: Array.from(asset.bin) };
+  }, { hubUrl: hub.base, sel: TINY_SELECTION });
+  assert.equal(built.trims, true);
+  const mine = await loadVocabulary({ json: new Uint8Array(built.json), bin: new Uint8Array(built.bin) });
+  const ref = await loadVocabulary({ json: join(root, 'models/tiny-clip/nouns.json'), bin: join(root, 'models/tiny-clip/nouns.f16.bin') });
+  assert.deepEqual(mine.words, ref.words);
+  let worst = 0;
+  for (let i = 0; i < ref.embeddings.length; i++) worst = Math.max(worst, Math.abs(mine.embeddings[i] - ref.embeddings[i]));
+  assert.ok(worst <= 2e-3, `max |Δ| = ${worst}`);
 });

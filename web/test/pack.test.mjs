@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readmeExample } from '../testing/readme.mjs';
+import { execFile } from 'node:child_process';
+import { serveHub } from '../testing/hub.mjs';
+import { writePhotoFolder } from '../testing/photos.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(root, 'web/dist/vlc_wasm.mjs')) && existsSync(join(root, 'web/dist/vlc_wasm.wasm'));
@@ -45,14 +48,16 @@ function checkCommonJs(dir, env) {
   });
 }
 
-test('npm pack -> offline install in a fresh folder -> the README example runs', { skip: built ? false : 'web/dist not built (scripts/build-wasm)', timeout: 180000 }, () => {
+test('npm pack -> offline install in a fresh folder -> the README example runs', { skip: built ? false : 'web/dist not built (scripts/build-wasm)', timeout: 180000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'vlc-pack-'));
   try {
-    const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+    // onnxruntime-node (the CLI's optional dependency) downloads extra binaries at install unless told not to: no network here.
+    const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, env, encoding: 'utf8' });
     const info = JSON.parse(out)[0];
     const names = info.files.map((f) => f.path);
-    for (const f of ['web/dist/vlc_wasm.mjs', 'web/dist/vlc_wasm.wasm', 'web/src/cluster.js', 'web/src/worker.js', 'web/src/index.cjs', 'web/index.d.ts', 'web/README.md', 'package.json', 'LICENSE']) {
+    for (const f of ['web/dist/vlc_wasm.mjs', 'web/dist/vlc_wasm.wasm', 'web/src/cluster.js', 'web/src/worker.js', 'web/src/index.cjs', 'web/index.d.ts', 'web/README.md', 'package.json', 'LICENSE',
+      'web/cli/vlcluster.mjs', 'models/vocab/wordnet_nouns.tsv', 'models/build_text_assets.mjs']) {
       assert.ok(names.includes(f), `tarball has ${f}`);
     }
     assert.ok(!names.some((f) => f.startsWith('node_modules/') || f.startsWith('build/')));
@@ -68,7 +73,33 @@ test('npm pack -> offline install in a fresh folder -> the README example runs',
     assert.match(printed, /^labels: Int32Array\(60\)/m, printed);
     checkLicense(join(app, 'node_modules/vlcluster'));
     checkCommonJs(join(app, 'cjs'), env);
+    await checkBin(app, env, tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+/**
+ * The installed package's bin (what `npx vlcluster` runs): `photos` on generated photos with the
+ * tiny model from the local hub, its vocabulary built from the noun list inside the tarball.
+ */
+async function checkBin(app, env, tmp) {
+  const hub = await serveHub();
+  try {
+    const photos = join(tmp, 'photos');
+    writePhotoFolder(photos);
+    const bin = join(app, 'node_modules/.bin/vlcluster');
+    const { code, stderr } = await new Promise((resolve) => {
+      execFile(bin, ['photos', photos, '--model', 'test/tiny-clip', '--out', join(tmp, 'out'), '--engine', 'wasm'], {
+        cwd: app, encoding: 'utf8', env: { ...env, VLC_HUB_URL: hub.base, VLC_CACHE_DIR: join(tmp, 'cache') },
+      }, (err, _stdout, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /building the noun vocabulary/);
+    const result = JSON.parse(readFileSync(join(tmp, 'out/result.json'), 'utf8'));
+    assert.equal(result.groups.length, 2);
+    assert.ok(existsSync(join(tmp, 'out/index.html')));
+  } finally {
+    await hub.close();
+  }
+}

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startServer } from '../serve.mjs';
+import { serveHub } from '../../testing/hub.mjs';
 import { crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, autoKmax, fanOut } from '../lib.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -540,7 +541,7 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
 
 test('model cache: a second run loads the model from Cache Storage, not the network', { skip: skipCore, timeout: TIMEOUT }, async () => {
   const cached = await page.evaluate(async () => {
-    const c = await caches.open('vlcluster-demo-models-v1');
+    const c = await caches.open('vlcluster-models');
     return (await c.keys()).map((r) => new URL(r.url).pathname).sort();
   });
   assert.deepEqual(cached, ['merges.txt', 'nouns.f16.bin', 'nouns.json', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map((f) => `/models/tiny-clip/${f}`));
@@ -559,6 +560,9 @@ test('model choice: the URL field is enabled with its radio; a bad URL is report
   await page.fill('#model-url', 'ftp://example.org/clip/');
   await page.click('#start');
   assert.match(await page.textContent('#status.error') ?? '', /must be http\(s\)/);
+  await page.fill('#model-url', 'Xenova/clip-vit-base-patch32');
+  await page.click('#start');
+  assert.match(await page.textContent('#status.error') ?? '', /"Xenova\/clip-vit-base-patch32" is a hub id: type the base URL of the model hub/);
   assert.ok(!requests.some((u) => u.includes('example.org')));
   await page.check('input[name=model][value=tiny]');
   assert.equal(await page.locator('#model-url').isDisabled(), true);
@@ -577,12 +581,48 @@ test('model from a URL on another origin (CORS): only its six files are fetched 
     const n = requests.length;
     await runAndWait();
     const there = requests.slice(n).filter((u) => u.startsWith(modelHost)).map((u) => new URL(u).pathname).sort();
-    assert.deepEqual(there, ['merges.txt', 'nouns.f16.bin', 'nouns.json', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map((f) => `/models/tiny-clip/${f}`));
+    // the six files, after the Transformers.js layout's onnx/ paths were asked for (404)
+    assert.deepEqual(there, ['merges.txt', 'nouns.f16.bin', 'nouns.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map((f) => `/models/tiny-clip/${f}`));
     assert.match(await page.textContent('#backend') ?? '', /downloaded and cached/);
     groupsIntact(await clusterNames());
   } finally {
     other.server.close();
     await page.check('input[name=model][value=tiny]');
+  }
+});
+
+/** The hub of the next test (web/testing/hub.mjs: the tiny model in the Transformers.js layout). */
+let hubHost = '';
+
+test('model by hub id (?model=…&hub=…&dtype=q8): the quantized files from the hub, the vocabulary built in the browser and kept in IndexedDB', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  const hub = await serveHub();
+  hubHost = hub.base;
+  try {
+    await page.goto(`${origin}/web/demo/?model=test/tiny-clip&hub=${encodeURIComponent(hub.base)}&dtype=q8`);
+    assert.equal(await page.locator('input[name=model][value=url]').isChecked(), true, 'the address chose the model');
+    assert.equal(await page.inputValue('#hub-url'), hub.base);
+    assert.equal(await page.locator('#model-dtype').isDisabled(), false);
+    await dropGeneratedFiles();
+    await page.selectOption('#k', '3');
+    await runAndWait();
+    assert.ok(hub.requests.includes('/test/tiny-clip/resolve/main/onnx/vision_model_quantized.onnx'), hub.requests.join(' '));
+    assert.ok(hub.requests.includes('/test/tiny-clip/resolve/main/tokenizer.json'));
+    assert.ok(!hub.requests.some((r) => /\/onnx\/vision_model\.onnx$/.test(r)), 'not the fp32 file');
+    const stored = await page.evaluate(() => new Promise((resolve) => {
+      const req = indexedDB.open('vlcluster-vocabulary');
+      req.onsuccess = () => {
+        const all = req.result.transaction('bytes').objectStore('bytes').getAllKeys();
+        all.onsuccess = () => resolve(all.result.length);
+      };
+      req.onerror = () => resolve(-1);
+    }));
+    assert.equal(stored, 2, 'nouns.json + nouns.f16.bin of the built vocabulary');
+    const clusters = await clusterNames();
+    assert.equal(clusters.length, 3);
+    assert.ok(clusters.every((c) => c.name), 'every cluster is named');
+  } finally {
+    await hub.close();
+    await page.goto(`${origin}/web/demo/`);
   }
 });
 
@@ -594,7 +634,7 @@ test('privacy: every request stayed on the page origin; no page or console error
     const url = new URL(u);
     if (url.protocol === 'blob:') return new URL(url.pathname).origin !== origin; // blob:http://127.0.0.1:port/uuid
     if (url.protocol === 'data:') return false; // inline, not a request to anyone
-    return url.origin !== origin && !chosenModel(url);
+    return url.origin !== origin && !chosenModel(url) && !(hubHost && url.origin === hubHost && url.pathname.startsWith('/test/tiny-clip/'));
   });
   assert.deepEqual(outside, [], `requests outside ${origin}`);
   assert.deepEqual(pageErrors, []);

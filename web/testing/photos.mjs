@@ -1,0 +1,93 @@
+// A folder of generated photos for the command-line tests: two groups (red discs, blue stripes)
+// as JPEG, PNG and GIF, one JPEG stored sideways with EXIF orientation 6, and bad files (text,
+// a cut JPEG, an empty file, a WebP header, a 1×1 PNG).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import pngjs from 'pngjs';
+import omggif from 'omggif';
+
+/** RGBA pixels of group g, variant i. @param {number} g @param {number} i @param {number} w @param {number} h */
+export function drawPhoto(g, i, w = 64, h = 48) {
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = 4 * (y * w + x);
+      const disc = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (h / 3) ** 2;
+      const rgb = g === 0
+        ? (disc ? [255, 210, 0] : [200 + 8 * i, 30, 30])
+        : ((x % 12) < 5 ? [200, 240, 255] : [20, 40 + 6 * i, 190]);
+      data.set([...rgb, 255], o);
+    }
+  }
+  return { data, width: w, height: h };
+}
+
+/** A JPEG with an EXIF APP1 segment carrying `orientation`. @param {Uint8Array} jpg @param {number} orientation */
+export function withExifOrientation(jpg, orientation) {
+  // TIFF big-endian, one IFD entry: tag 0x0112 (Orientation), type SHORT, count 1
+  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const payload = [...Buffer.from('Exif\0\0', 'latin1'), ...tiff];
+  const len = payload.length + 2;
+  return new Uint8Array([0xff, 0xd8, 0xff, 0xe1, len >> 8, len & 0xff, ...payload, ...jpg.subarray(2)]);
+}
+
+/** Rotates RGBA pixels 90° counter-clockwise (what a camera stores for EXIF orientation 6). */
+function rotateCCW(/** @type {{data: Uint8Array, width: number, height: number}} */ img) {
+  const { data, width: W, height: H } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out.set(data.subarray(4 * (y * W + x), 4 * (y * W + x) + 4), 4 * ((W - 1 - x) * H + y));
+  return { data: out, width: H, height: W };
+}
+
+const jpegBytes = (/** @type {{data: Uint8Array, width: number, height: number}} */ img) => new Uint8Array(jpeg.encode(img, 95).data);
+const pngBytes = (/** @type {{data: Uint8Array, width: number, height: number}} */ img) => new Uint8Array(pngjs.PNG.sync.write(Object.assign(new pngjs.PNG({ width: img.width, height: img.height }), { data: Buffer.from(img.data) })));
+
+/** A GIF of the pixels (a 2-colour-per-group palette is plenty for these drawings). */
+function gifBytes(/** @type {{data: Uint8Array, width: number, height: number}} */ img) {
+  /** @type {number[]} */
+  const palette = [];
+  const indices = new Uint8Array(img.width * img.height);
+  for (let p = 0; p < indices.length; p++) {
+    const c = (img.data[4 * p] << 16) | (img.data[4 * p + 1] << 8) | img.data[4 * p + 2];
+    let k = palette.indexOf(c);
+    if (k < 0) { k = palette.length; palette.push(c); }
+    indices[p] = k;
+  }
+  while (palette.length & (palette.length - 1) || palette.length < 2) palette.push(0);
+  const buf = Buffer.alloc(1024 + indices.length * 2);
+  const w = new omggif.GifWriter(buf, img.width, img.height, { palette });
+  w.addFrame(0, 0, img.width, img.height, indices);
+  return new Uint8Array(buf.subarray(0, w.end()));
+}
+
+/**
+ * Writes the folder; returns the good files (relative names, with their group) and the bad ones.
+ * @param {string} dir
+ */
+export function writePhotoFolder(dir) {
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  /** @type {Record<string, number>} */
+  const good = {};
+  for (let i = 0; i < 4; i++) {
+    for (const g of [0, 1]) {
+      const img = drawPhoto(g, i);
+      const kind = ['jpg', 'png', 'gif', 'jpg'][i];
+      const name = `${i === 3 ? 'sub/' : ''}g${g}-${i}.${kind}`;
+      writeFileSync(join(dir, name), kind === 'jpg' ? jpegBytes(img) : kind === 'png' ? pngBytes(img) : gifBytes(img));
+      good[name] = g;
+    }
+  }
+  // stored sideways, shown upright through EXIF orientation 6
+  writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(jpegBytes(rotateCCW(drawPhoto(1, 4))), 6));
+  good['rotated.jpg'] = 1;
+  const bad = {
+    'notes.txt': new TextEncoder().encode('not a photo\n'),
+    'cut.jpg': jpegBytes(drawPhoto(0, 0)).subarray(0, 40),
+    'empty.png': new Uint8Array(0),
+    'photo.webp': new Uint8Array([...Buffer.from('RIFF\x24\0\0\0WEBPVP8 ', 'latin1'), ...new Uint8Array(24)]),
+    'pixel.png': pngBytes({ data: new Uint8Array([255, 0, 0, 255]), width: 1, height: 1 }),
+  };
+  for (const [name, bytes] of Object.entries(bad)) writeFileSync(join(dir, name), bytes);
+  return { good, bad: Object.keys(bad) };
+}
