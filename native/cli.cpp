@@ -632,14 +632,14 @@ int run_cluster(int argc, char** argv) {
   // No --k means "auto" (issue 7: automatic K is the default when no K is given).
   const std::string k_text = args.has("--k") ? args.get("--k") : "auto";
   const bool k_auto = k_text == "auto";
+  if (args.has("--duplicate-cosine")) {
+    opt.duplicate_cosine = parse_double("--duplicate-cosine", args.get("--duplicate-cosine"), 0, true);
+    if (opt.duplicate_cosine > 1) usage_fail("--duplicate-cosine: must be in [0, 1] (got ", args.get("--duplicate-cosine"), ")");
+  }
   if (k_auto) {
     opt.k = 0;  // estimate K (core/include/vlc/estimate_k.hpp)
     if (args.has("--kmin")) opt.kmin = static_cast<int>(parse_int("--kmin", args.get("--kmin"), 2, kMaxCandidateK));
     if (args.has("--kmax")) opt.kmax = static_cast<int>(parse_int("--kmax", args.get("--kmax"), opt.kmin, kMaxCandidateK));
-    if (args.has("--duplicate-cosine")) {
-      opt.duplicate_cosine = parse_double("--duplicate-cosine", args.get("--duplicate-cosine"), 0, true);
-      if (opt.duplicate_cosine > 1) usage_fail("--duplicate-cosine: must be in [0, 1] (got ", args.get("--duplicate-cosine"), ")");
-    }
     if (args.has("--k-min-fraction")) {
       opt.k_min_cluster_fraction = parse_double("--k-min-fraction", args.get("--k-min-fraction"), 0, true);
       if (opt.k_min_cluster_fraction >= 1) usage_fail("--k-min-fraction: must be below 1 (got ", args.get("--k-min-fraction"), ")");
@@ -715,6 +715,10 @@ int run_cluster(int argc, char** argv) {
   progress.update("read", 0);
   vlc::RowMatrixF images = vlc::npy::read_matrix(images_path, "M×d (images × embedding dimension)");
   const Eigen::Index m = images.rows(), d = images.cols();
+  // Without --q, small sets get q = max(1, min(30, ⌊(M−1)/3⌋)), as the npm package's defaultQ:
+  // q must be below M, and a neighbourhood of a third of all images no longer separates clusters.
+  if (!args.has("--q") && opt.q >= m)
+    opt.q = static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(30, (m - 1) / 3)));
   std::vector<vlc::RowMatrixF> templates;
   std::vector<std::string> template_file;  // which file each template came from
   for (const auto& p : noun_paths) {

@@ -484,8 +484,56 @@ def main():
         "result.json", "cannot write")
     bad("synth k < 2", ["synth", "--out", P("s"), "--k", "1"], 2, "--k", "at least 2")
     issue14_checks(binary, work, files, bad)
+    duplicate_checks(binary, work, files)
+    small_set_checks(binary, work)
 
     return finish()
+
+
+def duplicate_checks(binary, work, files):
+    """Near-duplicates (issue 13): copies are grouped, share a label, and are listed in result.json."""
+    _, shape, images = read_npy(files["images.npy"])
+    m, d = shape
+    copies = 40  # exact copies of the first 40 images, appended
+    write_npy(os.path.join(work, "dup_images.npy"), list(images) + list(images[:copies * d]), (m + copies, d))
+    base = ["cluster", "--images", os.path.join(work, "dup_images.npy"), "--nouns", files["nouns.npy"],
+            "--vocab", files["words.txt"], "--k", "4", "--seed", "0"]
+    rc, out, err = run(binary, *base, "--out", os.path.join(work, "dup.json"))
+    check(rc == 0, "cluster with 40 exact copies exits 0", err.strip())
+    try:
+        doc = json.load(open(os.path.join(work, "dup.json")))
+    except Exception as e:  # noqa: BLE001
+        check(False, "duplicates: result.json readable", str(e))
+        return
+    errs, how = schema_errors(doc)
+    check(not errs, f"duplicates: result.json valid against the schema ({how})", "; ".join(errs[:5]))
+    groups = doc.get("duplicate_groups", [])
+    paired = sum(any(i in g and m + i in g for g in groups) for i in range(copies))
+    check(paired == copies, f"duplicate_groups pairs each image with its copy ({paired} of {copies})")
+    labels = doc.get("labels", [])
+    check(len(labels) == m + copies and all(labels[i] == labels[m + i] for i in range(copies)),
+          "an image and its copy share a label")
+    check("near-duplicates in" in out, "the summary says how many near-duplicates were merged", out)
+    check(doc.get("options", {}).get("duplicate_cosine") == 0.98, "options echo duplicate_cosine 0.98")
+    rc, out, err = run(binary, *base, "--duplicate-cosine", "0", "--out", os.path.join(work, "dup0.json"))
+    kept = json.load(open(os.path.join(work, "dup0.json"))) if rc == 0 else {}
+    check(rc == 0 and kept.get("duplicate_groups") == [], "--duplicate-cosine 0 keeps duplicates (no groups)", err.strip())
+    rc, out, err = run(binary, *base, "--duplicate-cosine", "1.5", "--out", os.path.join(work, "dup1.json"))
+    check(rc == 2 and "--duplicate-cosine" in err, "--duplicate-cosine 1.5 is a usage error naming the option", err.strip())
+
+
+def small_set_checks(binary, work):
+    """A few photos (issue 13 item 4, issue 16 item 3): no --k and no --q work on 12 images."""
+    small = os.path.join(work, "small")
+    rc, out, err = run(binary, "synth", "--out", small, "--m", "12", "--k", "2", "--d", "16", "--vocab", "20",
+                       "--templates", "3", "--seed", "1")
+    check(rc == 0, "synth 12 images", err.strip())
+    rc, out, err = run(binary, "cluster", "--images", os.path.join(small, "images.npy"), "--nouns",
+                       os.path.join(small, "nouns.npy"), "--vocab", os.path.join(small, "words.txt"), "--out",
+                       os.path.join(small, "r.json"))
+    doc = json.load(open(os.path.join(small, "r.json"))) if rc == 0 else {}
+    check(rc == 0 and 2 <= doc.get("k", 0) <= 6 and doc.get("options", {}).get("q") == 3,
+          "12 images, no --k, no --q: automatic K in 2..6 with q = 3", err.strip())
 
 
 def run_guarded(binary, *args, timeout=60, preexec_fn=None, stdout=subprocess.PIPE):
