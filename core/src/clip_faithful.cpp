@@ -89,6 +89,13 @@ struct World {
   std::vector<VecD> styles;
 };
 
+// Row r's vector: its parent's, drifted towards the fresh direction g (the root's is g).
+VecD drift_from_parent(const std::vector<VecD>& v, const Taxonomy& tax, std::size_t r, const VecD& g) {
+  if (tax.parent[r] < 0) return g;
+  const double rho = parent_correlation(tax.depth[r]);
+  return (rho * v[tax.parent[r]] + std::sqrt(1 - rho * rho) * g).normalized();
+}
+
 World make_world(const Taxonomy& tax, int d, Random& rng) {
   World w;
   w.d = d;
@@ -101,19 +108,9 @@ World make_world(const Taxonomy& tax, int d, Random& rng) {
   w.appearance.resize(l);
   for (std::size_t r = 0; r < l; ++r) {
     const VecD g = unit_gaussian(rng, d);
-    if (tax.parent[r] < 0) {
-      w.semantic[r] = g;
-    } else {
-      const double rho = parent_correlation(tax.depth[r]);
-      w.semantic[r] = (rho * w.semantic[tax.parent[r]] + std::sqrt(1 - rho * rho) * g).normalized();
-    }
+    w.semantic[r] = drift_from_parent(w.semantic, tax, r, g);
     const VecD h = unit_gaussian(rng, d);
-    if (tax.parent[r] < 0) {
-      w.appearance[r] = h;
-    } else {
-      const double rho = parent_correlation(tax.depth[r]);
-      w.appearance[r] = (rho * w.appearance[tax.parent[r]] + std::sqrt(1 - rho * rho) * h).normalized();
-    }
+    w.appearance[r] = drift_from_parent(w.appearance, tax, r, h);
   }
   for (int s = 0; s < kStyles; ++s) w.styles.push_back(unit_gaussian(rng, d));
   return w;
