@@ -25,6 +25,7 @@
 #include "files.hpp"
 #include "json.hpp"
 #include "npy.hpp"
+#include "vlc/clip_faithful.hpp"
 #include "vlc/cluster.hpp"
 #include "vlc/error.hpp"
 #include "vlc/hierarchy.hpp"
@@ -177,7 +178,14 @@ Writes into DIR (created if missing):
   truth.npy    M int64 true classes 0..K-1
 
 Classes come in pairs that look alike in image space but have distinct nouns, so text
-guidance matters. Then:
+guidance matters (an easy set: every method scores near 1).
+
+  vlcluster synth --out DIR --setting stl10|dogs|cifar20 [--m 1500] [--d 512] [--seed 0]
+                  [--taxonomy models/vocab/clip_faithful_taxonomy.tsv]
+writes the CLIP-faithful benchmark data instead: a WordNet vocabulary of 2,500 nouns with
+hypernyms (words.txt has a depth column), the modality gap, zero-shot calibrated to
+published CLIP ViT-B/32 results; STL-10-like (10 classes), ImageNet-Dogs-like (15 breeds),
+CIFAR-20-like (20 superclasses of 5 sub-types). Then:
   vlcluster cluster --images DIR/images.npy --nouns DIR/nouns.npy --vocab DIR/words.txt \
       --k K --truth DIR/truth.npy
 )";
@@ -361,6 +369,7 @@ class Progress {
 struct Vocabulary {
   std::vector<std::string> words;
   std::vector<int> depths;  // one per word when the file has a depth column, else empty
+  std::vector<int> parents; // one per word when the file has a parent column (row of the hypernym, -1), else empty
 };
 
 std::vector<std::string> split_tabs(const std::string& line) {
@@ -432,12 +441,13 @@ Vocabulary read_vocab(const std::string& path) {
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   Vocabulary v;
   // A header "word<TAB>...": the columns by name; otherwise every line is one noun.
-  std::size_t first = 0, depth_column = 0;  // depth_column 0: none (column 0 is the word)
+  std::size_t first = 0, depth_column = 0, parent_column = 0;  // 0: none (column 0 is the word)
   if (!lines.empty() && lines[0].rfind("word\t", 0) == 0) {
     first = 1;
     const std::vector<std::string> header = split_tabs(lines[0]);
     for (std::size_t c = 1; c < header.size(); ++c)
       if (header[c] == "depth") depth_column = c;
+      else if (header[c] == "parent") parent_column = c;
   }
   for (std::size_t i = first; i < lines.size(); ++i) {
     const std::size_t line_number = i + 1;
@@ -457,8 +467,23 @@ Vocabulary read_vocab(const std::string& path) {
                   " tab-separated field(s), but the header puts \"depth\" in column ", depth_column + 1);
       v.depths.push_back(parse_depth(path, line_number, fields[depth_column]));
     }
+    if (parent_column > 0) {
+      // The hypernym's row among the words (0-based, -1 for none): names prefer specific nouns.
+      const std::string text = fields.size() > parent_column ? fields[parent_column] : "";
+      char* end = nullptr;
+      const long parent = std::strtol(text.c_str(), &end, 10);
+      const long row = static_cast<long>(v.words.size()) - 1;
+      if (text.empty() || *end != '\0' || parent < -1 || parent == row)
+        vlc::fail(path, ": line ", line_number, ": parent \"", vlc::files::printable(text),
+                  "\" is not a word's row (0-based, other than its own) or -1");
+      v.parents.push_back(static_cast<int>(parent));
+    }
   }
   if (v.words.empty()) vlc::fail(path, ": no words (expected one noun per line)");
+  for (std::size_t r = 0; r < v.parents.size(); ++r)
+    if (v.parents[r] >= static_cast<int>(v.words.size()))
+      vlc::fail(path, ": word ", r + 1, " (", vlc::files::printable(v.words[r]), "): parent row ", v.parents[r],
+                " is past the last word (", v.words.size() - 1, ")");
   return v;
 }
 
@@ -743,6 +768,7 @@ int run_cluster(int argc, char** argv) {
     if (static_cast<Eigen::Index>(words.size()) != vocab_size)
       vlc::fail(vocab_path, ": has ", words.size(), " words but ", noun_paths[0], " has L = ", vocab_size,
                 " nouns per template; the vocabulary needs one word per line for each noun");
+    opt.naming.parent = vocabulary.parents;
     if (generic_levels >= 0) {
       if (vocabulary.depths.empty())
         vlc::fail(vocab_path, ": has no depth column; --generic-levels needs a TSV vocabulary whose first line is "
@@ -995,15 +1021,70 @@ int run_cluster(int argc, char** argv) {
 // ------------------------------------------------------------------------------------------
 // vlcluster synth
 
+// Writes a dataset in the layout of the classic synth (words.txt: --setting adds depth and parent columns).
+void write_dataset(const std::string& dir, const vlc::RowMatrixF& images, const std::vector<vlc::RowMatrixF>& templates,
+                   const vlc::Labels& truth, const std::string& words) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) vlc::fail(dir, ": cannot create folder: ", ec ? ec.message() : "not a folder");
+  auto path = [&dir](const char* name) { return (std::filesystem::path(dir) / name).string(); };
+  vlc::npy::write_matrix(path("images.npy"), images);
+  vlc::npy::write_templates(path("nouns.npy"), templates);
+  vlc::npy::write_labels(path("truth.npy"), truth, vlc::npy::DType::Int64);
+  vlc::files::write_atomically(path("words.txt"), words);
+}
+
+// vlcluster synth --setting stl10|dogs|cifar20: the CLIP-faithful generator (vlc/clip_faithful.hpp).
+int run_synth_clip_faithful(const Args& args) {
+  for (const char* o : {"--k", "--vocab"})
+    if (args.has(o)) usage_fail(o, ": not with --setting (the setting fixes the classes and the WordNet vocabulary)");
+  const std::string taxonomy_path = args.has("--taxonomy") ? args.get("--taxonomy") : "models/vocab/clip_faithful_taxonomy.tsv";
+  const vlc::files::InputFile file(taxonomy_path);
+  if (file.size() > (64u << 20)) vlc::fail(taxonomy_path, ": ", file.size(), " bytes; a taxonomy is a few hundred KB");
+  std::string text(file.size(), '\0');
+  file.read_at(0, text.size(), text.data());
+  vlc::Taxonomy tax;
+  try {
+    tax = vlc::parse_taxonomy(text);
+  } catch (const vlc::Error& e) {
+    vlc::fail(taxonomy_path, ": ", e.what());
+  }
+  vlc::ClipFaithfulOptions o;
+  o.setting = args.get("--setting");
+  o.m = 1500;
+  o.d = 512;
+  const int big = 1 << 24;
+  if (args.has("--m")) o.m = static_cast<int>(parse_int("--m", args.get("--m"), 2, big));
+  if (args.has("--d")) o.d = static_cast<int>(parse_int("--d", args.get("--d"), 16, 4096));
+  if (args.has("--templates")) o.templates = static_cast<int>(parse_int("--templates", args.get("--templates"), 1, 7));
+  if (args.has("--seed")) o.seed = parse_seed("--seed", args.get("--seed"));
+  const vlc::ClipFaithfulData data = vlc::make_clip_faithful(tax, o);
+  std::string words;
+  for (std::size_t r = 0; r < tax.words.size(); ++r)
+    words += tax.words[r] + "\t" + std::to_string(tax.depth[r]) + "\t" + std::to_string(tax.parent[r]) + "\n";
+  write_dataset(args.get("--out"), data.images, data.templates, data.truth, "word\tdepth\tparent\n" + words);
+  if (!args.flag("--quiet")) {
+    const vlc::ClipStats s = vlc::measure_clip_stats(data);
+    std::printf("wrote %s: CLIP-faithful %s, %d images × %d, %zu classes, %zu nouns × %d templates\n"
+                "statistics: image–name cosine %.3f matched / %.3f unmatched, image cosine %.3f within / %.3f "
+                "between classes, zero-shot top-1 %.1f%%\n",
+                args.get("--out").c_str(), o.setting.c_str(), o.m, o.d, data.class_noun.size(), tax.words.size(),
+                o.templates, s.matched_cosine, s.unmatched_cosine, s.image_within, s.image_between, 100 * s.zero_shot);
+  }
+  return 0;
+}
+
 int run_synth(int argc, char** argv) {
   for (int i = 2; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::fputs(kSynthHelp, stdout);
       return 0;
     }
-  Args args = parse_args(argc, argv, 2, {"--out", "--m", "--k", "--d", "--vocab", "--templates", "--seed"}, {},
+  Args args = parse_args(argc, argv, 2,
+                         {"--out", "--m", "--k", "--d", "--vocab", "--templates", "--seed", "--setting", "--taxonomy"}, {},
                          {"--quiet"}, "synth");
   if (!args.has("--out")) usage_fail("--out: missing (the folder to write the dataset into)");
+  if (args.has("--setting")) return run_synth_clip_faithful(args);
   vlc::SyntheticOptions so;
   so.m = 2000;
   so.k = 10;
@@ -1024,18 +1105,10 @@ int run_synth(int argc, char** argv) {
     usage_fail("--m/--vocab/--d: dataset too large for synth");
 
   const std::string dir = args.get("--out");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) vlc::fail(dir, ": cannot create folder: ", ec ? ec.message() : "not a folder");
-
   vlc::SyntheticData data = vlc::make_synthetic(so);
-  auto path = [&dir](const char* name) { return (std::filesystem::path(dir) / name).string(); };
-  vlc::npy::write_matrix(path("images.npy"), data.images);
-  vlc::npy::write_templates(path("nouns.npy"), data.templates);
-  vlc::npy::write_labels(path("truth.npy"), data.truth, vlc::npy::DType::Int64);
   std::string words;
   for (const auto& w : data.words) words += w + "\n";
-  vlc::files::write_atomically(path("words.txt"), words);
+  write_dataset(dir, data.images, data.templates, data.truth, words);
   if (!args.flag("--quiet")) {
     std::printf("wrote %s: images.npy (%lld×%lld), nouns.npy (%zu×%lld×%lld), words.txt (%zu), truth.npy (%zu, %d classes)\n",
                 dir.c_str(), static_cast<long long>(data.images.rows()), static_cast<long long>(data.images.cols()),

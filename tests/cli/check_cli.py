@@ -486,6 +486,7 @@ def main():
     issue14_checks(binary, work, files, bad)
     duplicate_checks(binary, work, files)
     small_set_checks(binary, work)
+    clip_faithful_checks(binary, work)
 
     return finish()
 
@@ -520,6 +521,37 @@ def duplicate_checks(binary, work, files):
     check(rc == 0 and kept.get("duplicate_groups") == [], "--duplicate-cosine 0 keeps duplicates (no groups)", err.strip())
     rc, out, err = run(binary, *base, "--duplicate-cosine", "1.5", "--out", os.path.join(work, "dup1.json"))
     check(rc == 2 and "--duplicate-cosine" in err, "--duplicate-cosine 1.5 is a usage error naming the option", err.strip())
+
+
+def clip_faithful_checks(binary, work):
+    """synth --setting (the CLIP-faithful generator) and a vocabulary with a parent column."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    tax = os.path.join(root, "models", "vocab", "clip_faithful_taxonomy.tsv")
+    cf = os.path.join(work, "cf")
+    rc, out, err = run(binary, "synth", "--out", cf, "--setting", "stl10", "--m", "300", "--taxonomy", tax)
+    check(rc == 0 and "zero-shot top-1" in out, "synth --setting stl10 writes CLIP-faithful data and its statistics", err.strip())
+    header = open(os.path.join(cf, "words.txt")).readline().rstrip("\n") if rc == 0 else ""
+    check(header == "word\tdepth\tparent", "its words.txt has depth and parent columns", header)
+    rc, out, err = run(binary, "cluster", "--images", os.path.join(cf, "images.npy"), "--nouns", os.path.join(cf, "nouns.npy"),
+                       "--vocab", os.path.join(cf, "words.txt"), "--k", "10", "--out", os.path.join(cf, "r.json"))
+    doc = json.load(open(os.path.join(cf, "r.json"))) if rc == 0 else {}
+    names = [(n.get("words") or [None])[0] for n in doc.get("names", [])]
+    check(rc == 0 and len(names) == 10 and len(set(names)) == 10, "10 clusters, 10 different names", f"{names} {err.strip()}")
+    rc, out, err = run(binary, "synth", "--out", cf, "--setting", "mnist", "--taxonomy", tax)
+    check(rc == 1 and "stl10" in err, "an unknown setting lists the known ones", err.strip())
+    rc, out, err = run(binary, "synth", "--out", cf, "--setting", "dogs", "--k", "3", "--taxonomy", tax)
+    check(rc == 2 and "--k" in err, "--k with --setting is a usage error", err.strip())
+    bad = os.path.join(work, "bad_parent.tsv")
+    with open(bad, "w") as f:
+        f.write("word\tparent\n" + "".join(f"w{i}\t{7 if i == 3 else -1}\n" for i in range(60)))
+    rc, out, err = run(binary, "cluster", "--images", os.path.join(work, "data", "images.npy"), "--nouns",
+                       os.path.join(work, "data", "nouns.npy"), "--vocab", bad, "--k", "4", "--out", os.path.join(work, "bp.json"))
+    check(rc == 0, "a parent column pointing at a later row is fine", err.strip())
+    with open(bad, "w") as f:
+        f.write("word\tparent\n" + "".join(f"w{i}\t{99 if i == 3 else -1}\n" for i in range(60)))
+    rc, out, err = run(binary, "cluster", "--images", os.path.join(work, "data", "images.npy"), "--nouns",
+                       os.path.join(work, "data", "nouns.npy"), "--vocab", bad, "--k", "4", "--out", os.path.join(work, "bp.json"))
+    check(rc == 1 and "parent row 99" in err and "word 4" in err, "a parent past the last word is an error naming the word", err.strip())
 
 
 def small_set_checks(binary, work):
