@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> methods = {"ntk-rad", "ntk-mean", "ntk-pe", "cosine", "rbf", "kmeans", "cmatrix"};
   int m = 1500;
   bool auto_k = true;
+  double cover = vlc::NamingOptions().cover;
   vlc::ClipFaithfulOptions base;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
     else if (arg == "--duplicates") base.duplicates = std::stod(value());
     else if (arg == "--near-duplicates") base.near_duplicates = std::stod(value());
     else if (arg == "--imbalance") base.imbalance = std::stod(value());
+    else if (arg == "--cover") cover = std::stod(value());
     else { std::cerr << "vlc_quality: unknown option " << arg << "\n"; return 2; }
   }
   try {
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
           opt.seed = o.seed;
           opt.k_both_curves = false;
           opt.naming.parent = tax.parent;
+          opt.naming.cover = cover;
           const auto t0 = std::chrono::steady_clock::now();
           const vlc::Result r = vlc::cluster(data.images, data.templates, opt);
           const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

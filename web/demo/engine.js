@@ -194,6 +194,8 @@ function resultMessage(/** @type {any} */ c) {
     keptNouns: c.kept.map((/** @type {number} */ i) => state.vocabulary.words[i]),
     method: r.method,
     components: r.components,
+    // Near-duplicate photos (the core clusters each group once), as file indices.
+    duplicateGroups: Array.from(/** @type {Int32Array[]} */ (r.duplicateGroups ?? []), (g) => Array.from(g, (row) => indices[row])),
     // The 2-D map: the clustering's spectral coordinates (row j = photo indices[j]); empty for
     // methods without a graph, where the page falls back to a PCA of the embeddings.
     embedding2d: r.embedding2d,

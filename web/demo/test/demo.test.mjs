@@ -529,8 +529,12 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
     groupsIntact(clusters);
     if (k === '3') assert.equal(clusters.length, 3);
     else {
-      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋): candidates 2..6 for 12 photos.
-      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), [2, 3, 4, 5, 6]);
+      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋): candidates 2..6 for 12 photos, fewer
+      // when near-duplicates (the tiny model's embeddings of similar test photos) are merged:
+      // K < the number of distinct photos.
+      const copies = r.duplicateGroups.reduce((/** @type {number} */ s, /** @type {number[]} */ g) => s + g.length - 1, 0);
+      const top = Math.min(6, 12 - copies - 1);
+      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), Array.from({ length: top - 1 }, (_, i) => i + 2));
       assert.ok(r.kCurve.some((/** @type {any} */ p) => p.k === r.k));
       assert.equal(clusters.length, r.k);
     }
