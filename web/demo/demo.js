@@ -745,6 +745,7 @@ function init() {
     get result() {
       return S.result && {
         k: S.result.k, kCurve: S.result.kCurve, imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns, m: S.result.m,
+        duplicateGroups: S.result.duplicateGroups,
         embedding2d: Array.from(S.result.embedding2d ?? []), components: S.result.components,
       };
     },
