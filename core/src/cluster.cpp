@@ -290,8 +290,11 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   const Duplicates dup = find_duplicates(normalized_rows(images, "images"), d);
   if (dup.groups.empty()) return cluster_all(images, templates, o);
   const Eigen::Index unique = static_cast<Eigen::Index>(dup.unique.size());
-  require(o.k <= unique, "k = ", o.k, " is more than the ", unique, " distinct images (", images.rows() - unique,
-          " near-duplicates merged at cosine ≥ ", o.duplicate_cosine, "); lower k, or duplicate_cosine = 0 to keep them");
+  // Merging must leave something to cluster: K distinct images, and for automatic K at least
+  // 10, since its candidates stop below the number of images it sees (the eigengap needs
+  // λ_{K+1}): 12 photos of 3 subjects merged to 3 would allow only K = 2. Otherwise the images
+  // are clustered as they are.
+  if (unique < std::max<Eigen::Index>(o.k, o.k == 0 ? 10 : 2)) return cluster_all(images, templates, o);
   Options inner = o;
   inner.duplicate_cosine = 0;
   // Fewer distinct images may not leave q neighbours each: use all there are.

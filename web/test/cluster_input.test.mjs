@@ -133,7 +133,7 @@ test('unknown option keys are rejected with the closest valid key and the list o
     await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, [key]: 3 }), (e) => {
       assert.ok(e instanceof TypeError);
       assert.match(e.message, new RegExp(`^clusterEmbeddings: unknown option "${key}" \\(did you mean "${hint}"\\?\\); valid options: `));
-      assert.match(e.message, /\bdim, filterRestarts\b.*\bnumImages\b.*\bsignal\b/);
+      assert.match(e.message, /\bdim, duplicateCosine, filterRestarts\b.*\bnumImages\b.*\bsignal\b/);
       return true;
     });
   }

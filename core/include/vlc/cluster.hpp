@@ -65,7 +65,7 @@ struct Options {
   std::vector<std::uint8_t> noun_mask;  // optional, L entries; 0 = noun never kept
   // Images whose cosine is at least this are near-duplicates (duplicates.hpp: why, and the
   // threshold's basis): each group is clustered as one image and its copies take its label.
-  // 0 = off.
+  // Skipped when merging would leave fewer than K distinct images (10 for automatic K). 0 = off.
   double duplicate_cosine = 0.98;
   ProgressFunction progress;            // optional
 };
