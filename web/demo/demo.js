@@ -4,6 +4,7 @@ import {
   makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, eta, clusterColour, filePath,
 } from './lib.js';
 import { isHubId } from '../src/models.js';
+import { makeThumbnail } from './decode.js';
 
 const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
 const TINY_MODEL = new URL('../../models/tiny-clip/', import.meta.url).href;
@@ -15,7 +16,7 @@ const MAX_K = 30;
  */
 const S = {
   /** @type {File[]} */ files: [],
-  /** @type {string[]} */ urls: [],
+  /** @type {string[]} thumbnail object URLs ('' until made, or when the file is not an image) */ urls: [],
   /** @type {Cluster[] | null} */ clusters: null,
   /** @type {Array<{file: string, index: number, message: string}>} */ errors: [],
   /** @type {any} */ result: null,
@@ -37,11 +38,13 @@ function addFiles(list) {
   if (!list.length) return;
   if (S.running) cancel('Cancelled: new photos were added.');
   resetResults();
+  const first = S.files.length;
   for (const f of list) {
     S.files.push(f);
-    S.urls.push(URL.createObjectURL(f));
+    S.urls.push('');
   }
   renderPending();
+  queueThumbnails(first);
   updateKOptions();
   $('#file-count').textContent = `${S.files.length} file${S.files.length === 1 ? '' : 's'} selected.`;
   /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.files.length < 2;
@@ -113,6 +116,44 @@ function setupDrop() {
 // ---------------------------------------------------------------------------------------------
 // Thumbnails
 
+/** Thumbnails made at once: the browser decodes off the main thread, two keep both cores busy. */
+const THUMB_CONCURRENCY = 2;
+let thumbGeneration = 0;
+/** @type {Promise<void>} resolves when the queued thumbnails are made (tests, bench) */
+let thumbnailsReady = Promise.resolve();
+
+/**
+ * Makes small thumbnails (decode.js makeThumbnail: ≤ 256 px JPEGs) of the files from `first` on,
+ * and puts each in the thumbnails already on the page. The originals are never shown in the
+ * grid: 500 full-size <img> decodes were what took Chromium to 1.9 GB.
+ * @param {number} first
+ */
+function queueThumbnails(first) {
+  const generation = thumbGeneration;
+  let next = first;
+  const worker = async () => {
+    while (next < S.files.length && generation === thumbGeneration) {
+      const i = next++;
+      let url = '';
+      try {
+        url = URL.createObjectURL(await makeThumbnail(S.files[i]));
+      } catch { /* not an image: the thumbnail shows as broken */ }
+      if (generation !== thumbGeneration) { if (url) URL.revokeObjectURL(url); return; }
+      S.urls[i] = url;
+      for (const b of document.querySelectorAll(`.thumb[data-index="${i}"]`)) showThumb(/** @type {HTMLElement} */ (b), i);
+    }
+  };
+  const done = Promise.all(Array.from({ length: THUMB_CONCURRENCY }, worker)).then(() => {});
+  thumbnailsReady = thumbnailsReady.then(() => done);
+}
+
+/** @param {HTMLElement} b a .thumb button @param {number} i */
+function showThumb(b, i) {
+  const img = /** @type {HTMLImageElement} */ (b.querySelector('img'));
+  if (S.urls[i]) img.src = S.urls[i];
+  else b.classList.add('broken');
+}
+
 /** A thumbnail button: click to enlarge, drag to another cluster. @param {number} i */
 function thumb(i) {
   const f = S.files[i];
@@ -123,12 +164,12 @@ function thumb(i) {
   b.title = filePath(f);
   b.setAttribute('aria-label', `${filePath(f)}: enlarge`);
   const img = document.createElement('img');
-  img.src = S.urls[i];
   img.alt = '';
   img.loading = 'lazy';
   img.decoding = 'async';
   img.addEventListener('error', () => b.classList.add('broken'), { once: true });
   b.append(img);
+  if (S.urls[i]) img.src = S.urls[i];
   b.addEventListener('click', () => openViewer(i));
   if (S.clusters) {
     b.draggable = true;
@@ -330,7 +371,8 @@ function clearAll() {
   if (S.running) cancel();
   S.worker?.terminate();
   S.worker = null;
-  for (const u of S.urls) URL.revokeObjectURL(u);
+  thumbGeneration++;
+  for (const u of S.urls) if (u) URL.revokeObjectURL(u);
   S.files = [];
   S.urls = [];
   resetResults();
@@ -512,12 +554,16 @@ function mergeClusters(fromId, intoId) {
 
 /** @type {number | null} */
 let viewing = null;
+/** The enlarged photo's object URL (the original file), revoked when the viewer closes. */
+let viewerUrl = '';
 
 /** @param {number} i */
 function openViewer(i) {
   viewing = i;
   const dlg = /** @type {HTMLDialogElement} */ ($('#viewer'));
-  /** @type {HTMLImageElement} */ ($('#viewer-img')).src = S.urls[i];
+  if (viewerUrl) URL.revokeObjectURL(viewerUrl);
+  viewerUrl = URL.createObjectURL(S.files[i]);
+  /** @type {HTMLImageElement} */ ($('#viewer-img')).src = viewerUrl;
   /** @type {HTMLImageElement} */ ($('#viewer-img')).alt = filePath(S.files[i]);
   $('#viewer-name').textContent = filePath(S.files[i]);
   updateViewerOptions();
@@ -733,7 +779,12 @@ function init() {
     if (viewing === null) return;
     moveFile(viewing, Number(/** @type {HTMLSelectElement} */ ($('#viewer-move')).value));
   });
-  $('#viewer').addEventListener('close', () => { viewing = null; });
+  $('#viewer').addEventListener('close', () => {
+    viewing = null;
+    /** @type {HTMLImageElement} */ ($('#viewer-img')).removeAttribute('src');
+    if (viewerUrl) URL.revokeObjectURL(viewerUrl);
+    viewerUrl = '';
+  });
   updateKOptions();
   // Read-only view for tests and the console.
   /** @type {any} */ (window).vlcDemo = {
@@ -748,6 +799,8 @@ function init() {
         embedding2d: Array.from(S.result.embedding2d ?? []), components: S.result.components,
       };
     },
+    get thumbnailsReady() { return thumbnailsReady; },
+    get thumbnailUrls() { return [...S.urls]; },
     addFiles,
   };
 }

@@ -1,4 +1,4 @@
-// The demo's module Web Worker: decoding, CLIP encoding and clustering off the page's thread.
+// The demo's module Web Worker: decoding (decode.js), CLIP encoding and clustering off the page's thread.
 //
 // It is composed of the package's building blocks (decodeImage, preprocessImage, Encoder,
 // loadVocabulary, filterNouns, clusterEmbeddings, TEMPLATES from web/src/) and runs the same
@@ -18,7 +18,8 @@
 //   {type: 'error', message, errors?}
 // Cancelling = the page terminates this worker.
 
-import { decodeImage, preprocessImage } from '../src/preprocess.js';
+import { preprocessImage } from '../src/preprocess.js';
+import { decodeForClip } from './decode.js';
 import { Encoder } from '../src/encoder.js';
 import {
   clusterEmbeddings, filterNouns, loadVocabulary, loadVlcModule, defaultQ, TEMPLATES, MIN_IMAGE_SIDE, TextEmbeddingCache,
@@ -96,7 +97,8 @@ async function decodeFile(file) {
   if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
   let pixels;
   try {
-    pixels = await decodeImage(file);
+    // downscaled by the browser's decoder first (decode.js: why, and the tolerance)
+    pixels = await decodeForClip(file);
   } catch (e) {
     throw new Error(`cannot decode image: ${message(e)}`);
   }
