@@ -109,6 +109,12 @@ async function decodeFile(file) {
 }
 
 /**
+ * A promise that always fulfils, with the value or the error.
+ * @template T @param {Promise<T>} p @returns {Promise<{value: T} | {error: unknown}>}
+ */
+const settle = (p) => p.then((value) => ({ value }), (error) => ({ error }));
+
+/**
  * Text embeddings of the templates × kept nouns, B×L×d, from the in-memory map, IndexedDB, or
  * the text encoder (only what is missing).
  * @param {number[]} kept vocabulary indices
@@ -224,10 +230,18 @@ async function run(/** @type {any} */ msg) {
   /** @type {number[]} */
   const indices = [];
   progress('decode', 0, files.length);
+  // The browser decodes on its own threads: the next DECODE_AHEAD photos are decoding while this
+  // one is resampled in JS, so both cores work. (Settled promises: a failure is reported in order.)
+  const DECODE_AHEAD = 2;
+  const pending = files.slice(0, DECODE_AHEAD).map((f) => settle(decodeFile(f)));
   for (let i = 0; i < files.length; i++) {
     const name = files[i].name || `file #${i}`;
+    const decoded = await pending[i];
+    if (i + DECODE_AHEAD < files.length) pending.push(settle(decodeFile(files[i + DECODE_AHEAD])));
+    delete pending[i]; // let the pixels go
     try {
-      tensors.push(preprocessImage(await decodeFile(files[i]), { size: encoder.imageSize }));
+      if ('error' in decoded) throw decoded.error;
+      tensors.push(preprocessImage(decoded.value, { size: encoder.imageSize }));
       indices.push(i);
     } catch (e) {
       errors.push({ file: name, index: i, message: `${name}: ${message(e)}` });

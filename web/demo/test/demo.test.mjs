@@ -269,6 +269,108 @@ test('page: privacy note, model choice, the bundled model selected, no photos ye
   assert.equal(await page.locator('#start').isDisabled(), true);
 });
 
+/** Cosine similarity of the fast decoding's embeddings with the full-resolution path's, at least. */
+const EMBEDDING_TOLERANCE = 0.995;
+
+/**
+ * Makes a photo-like JPEG of `w`×`h` in the page (gradients, shapes, fine noise), optionally with
+ * an EXIF orientation, decodes it with the demo's fast path (decode.js) and the package's
+ * full-resolution decodeImage(), preprocesses both; returns both tensors and the decoded sizes.
+ */
+async function decodeBothWays(/** @type {number} */ w, /** @type {number} */ h, orientation = 1, seed = 1) {
+  return page.evaluate(async ({ w, h, orientation, seed }) => {
+    const { decodeForClip } = await import('./decode.js');
+    const { decodeImage, preprocessImage } = await import('../src/preprocess.js');
+    const c = new OffscreenCanvas(w, h);
+    const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+    const g = x.createLinearGradient(0, 0, w, h);
+    g.addColorStop(0, ['#204080', '#806020', '#208040'][seed % 3]);
+    g.addColorStop(1, '#f0e0c0');
+    x.fillStyle = g;
+    x.fillRect(0, 0, w, h);
+    x.fillStyle = '#c02020';
+    x.fillRect(0, 0, w / 2, h / 3); // a red block in the stored top-left corner
+    for (let i = 0; i < 40; i++) {
+      x.fillStyle = `hsl(${(i * 47 * seed) % 360} 70% 50%)`;
+      x.beginPath(); x.arc((i * 397 * seed) % w, (i * 211) % h, 10 + (i % 7) * 12, 0, 7); x.fill();
+    }
+    const img = x.getImageData(0, 0, w, h);
+    let r = seed;
+    for (let i = 0; i < img.data.length; i += 4) { r = (r * 1103515245 + 12345) >>> 0; img.data[i] += (r >>> 28) - 8; }
+    x.putImageData(img, 0, 0);
+    let bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+    if (orientation !== 1) {
+      // an APP1 "Exif" segment right after SOI: IFD0 with the one tag 0x0112 = orientation
+      const app1 = [0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1,
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+      bytes = new Uint8Array([...bytes.subarray(0, 2), ...app1, ...bytes.subarray(2)]);
+    }
+    const blob = new Blob([bytes], { type: 'image/jpeg' });
+    const fast = await decodeForClip(blob);
+    const full = await decodeImage(blob);
+    /** mean red minus blue of the display top-left 1/16 */
+    const corner = (/** @type {any} */ im) => {
+      let s = 0; let n = 0;
+      for (let yy = 0; yy < im.height / 4; yy++) for (let xx = 0; xx < im.width / 4; xx++) { const k = (yy * im.width + xx) * 4; s += im.data[k] - im.data[k + 2]; n++; }
+      return s / n;
+    };
+    const b64 = (/** @type {Float32Array} */ t) => { let out = ''; const u = new Uint8Array(t.buffer); for (let i = 0; i < u.length; i += 0x8000) out += String.fromCharCode(...u.subarray(i, i + 0x8000)); return btoa(out); };
+    return {
+      fastSize: [fast.width, fast.height], fullSize: [full.width, full.height], fastCorner: corner(fast), fullCorner: corner(full),
+      fast: b64(preprocessImage(fast)), full: b64(preprocessImage(full)),
+    };
+  }, { w, h, orientation, seed });
+}
+
+const floats = (/** @type {string} */ b64) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+
+test('decode: large photos are decoded downscaled (448 px shorter side), small ones at full size; EXIF orientation applied', { skip: skipBrowser }, async () => {
+  const big = await decodeBothWays(3000, 2000);
+  assert.deepEqual(big.fullSize, [3000, 2000]);
+  assert.deepEqual(big.fastSize, [672, 448], 'downscaled by the browser to a shorter side of 2 × 224, the aspect kept');
+  const small = await decodeBothWays(600, 400);
+  assert.deepEqual(small.fastSize, [600, 400], 'less than 1.5 × 448: decoded at full size');
+  for (const orientation of [6, 3]) {
+    const turned = await decodeBothWays(1800, 1200, orientation);
+    assert.deepEqual(turned.fullSize, orientation === 6 ? [1200, 1800] : [1800, 1200]);
+    assert.deepEqual(turned.fastSize, orientation === 6 ? [448, 672] : [672, 448], `orientation ${orientation}: display size`);
+    // the stored top-left red block moves with the turn: both paths agree where it went
+    assert.ok(Math.abs(turned.fastCorner - turned.fullCorner) < 12, `orientation ${orientation}: same corner colour (${turned.fastCorner.toFixed(1)} vs ${turned.fullCorner.toFixed(1)})`);
+  }
+});
+
+test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} of the full-resolution path (tiny CLIP)`, { skip: skipBrowser, timeout: TIMEOUT }, async () => {
+  const ort = await import('onnxruntime-web');
+  const { Encoder } = await import('../../src/encoder.js');
+  const dir = join(root, 'models/tiny-clip/');
+  const encoder = await Encoder.load({
+    vision: join(dir, 'vision_model.onnx'), text: join(dir, 'text_model.onnx'), vocab: join(dir, 'vocab.json'), merges: join(dir, 'merges.txt'),
+    ort, numThreads: 1,
+  });
+  try {
+    const cases = [await decodeBothWays(4000, 3000, 1, 1), await decodeBothWays(3000, 2000, 1, 2), await decodeBothWays(2000, 3000, 6, 3)];
+    const tensors = cases.flatMap((c) => [floats(c.fast), floats(c.full)]);
+    const e = await encoder.encodeImages(tensors);
+    const d = encoder.dim;
+    const cos = cases.map((_, i) => {
+      const a = e.subarray(2 * i * d, (2 * i + 1) * d);
+      const b = e.subarray((2 * i + 1) * d, (2 * i + 2) * d);
+      let ab = 0; let aa = 0; let bb = 0;
+      for (let j = 0; j < d; j++) { ab += a[j] * b[j]; aa += a[j] * a[j]; bb += b[j] * b[j]; }
+      return ab / Math.sqrt(aa * bb);
+    });
+    for (const c of cos) assert.ok(c >= EMBEDDING_TOLERANCE, `cosine ${c.toFixed(5)} < ${EMBEDDING_TOLERANCE} (all: ${cos.map((x) => x.toFixed(5)).join(', ')})`);
+    // and the pixels CLIP sees differ by little (mean absolute difference of the normalised tensors)
+    for (const c of cases) {
+      const a = floats(c.fast); const b = floats(c.full);
+      let s = 0; for (let j = 0; j < a.length; j++) s += Math.abs(a[j] - b[j]);
+      assert.ok(s / a.length < 0.05, `mean |Δ| of the preprocessed tensors ${(s / a.length).toFixed(4)}`);
+    }
+  } finally {
+    await encoder.dispose();
+  }
+});
+
 test('drop: 15 files dropped, thumbnails at once (before any model work)', { skip: skipBrowser }, async () => {
   const { n, shown, ms } = await dropGeneratedFiles();
   assert.equal(n, GROUPS * PER_GROUP + BROKEN.length);
@@ -279,6 +381,25 @@ test('drop: 15 files dropped, thumbnails at once (before any model work)', { ski
   assert.match(await page.textContent('#file-count') ?? '', /15 files selected/);
   assert.equal(await page.locator('#start').isDisabled(), false);
   assert.ok(!requests.some((u) => u.includes('/models/')), 'no model file is fetched before "Group photos"');
+});
+
+test('thumbnails: small JPEGs (≤ 256 px) made in the browser, not the originals; broken files marked', { skip: skipBrowser }, async () => {
+  const thumbs = await page.evaluate(async () => {
+    const d = /** @type {any} */ (window).vlcDemo;
+    await d.thumbnailsReady;
+    return Promise.all(d.thumbnailUrls.map(async (/** @type {string} */ u) => {
+      if (!u) return null;
+      const img = new Image(); // (img-src allows blob:, connect-src does not: no fetch)
+      img.src = u;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }));
+  });
+  assert.equal(thumbs.length, GROUPS * PER_GROUP + BROKEN.length);
+  const good = thumbs.slice(0, GROUPS * PER_GROUP);
+  for (const t of good) assert.ok(t && Math.max(...t) <= 256 && t[1] === 150, `thumbnail ${t}`);
+  assert.deepEqual(thumbs.slice(GROUPS * PER_GROUP), [null, null, null], 'no thumbnail for the broken files');
+  assert.equal(await page.locator('#pending-grid .thumb.broken').count(), BROKEN.length);
 });
 
 test('cancel: stops a run at once; nothing is clustered', { skip: skipCore }, async () => {
@@ -529,8 +650,12 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
     groupsIntact(clusters);
     if (k === '3') assert.equal(clusters.length, 3);
     else {
-      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋): candidates 2..6 for 12 photos.
-      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), [2, 3, 4, 5, 6]);
+      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋) = 6 for 12 photos: candidates 2..6 at
+      // most (the core may stop earlier: it now folds near-duplicate photos before choosing K).
+      const ks = r.kCurve.map((/** @type {any} */ p) => p.k);
+      assert.equal(ks[0], 2);
+      assert.ok(ks.length >= 2 && ks[ks.length - 1] <= 6, `candidates ${ks}`);
+      assert.deepEqual(ks, ks.map((/** @type {number} */ _, /** @type {number} */ i) => 2 + i), 'consecutive');
       assert.ok(r.kCurve.some((/** @type {any} */ p) => p.k === r.k));
       assert.equal(clusters.length, r.k);
     }
