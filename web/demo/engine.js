@@ -10,7 +10,7 @@
 // Messages in:
 //   {type: 'run', files: File[], model: {source, hubUrl?, dtype?}, k: 'auto' | number, executionProviders?}
 //     source: a model folder URL, or a hub id such as Xenova/clip-vit-base-patch32 (with hubUrl)
-//   {type: 'recluster', k}
+//   {type: 'recluster', k, restore?}   restore: a reloaded session's embeddings (restoreState)
 // Messages out:
 //   {type: 'progress', stage: 'load'|'decode'|'encode'|'cluster', done, total, detail?}
 //   {type: 'model', backend, fallbackReason, dim, fromCache: {fileUrl: boolean}}
@@ -269,7 +269,22 @@ async function run(/** @type {any} */ msg) {
   post({ type: 'result', result: resultMessage(await cluster(msg.k)) });
 }
 
+/**
+ * A session restored by the page after a reload (session.js): its embeddings, without the photos.
+ * @param {{model: any, executionProviders?: string[], images: Float32Array, indices: number[], errors: any[], fileCount: number, imagesEncoded?: number, encodeRuns?: number}} s
+ */
+async function restoreState(s) {
+  const { encoder, vocabulary, mod, id } = await loadModel(s.model, s.executionProviders);
+  if (s.images.length !== s.indices.length * encoder.dim) throw new Error('the saved embeddings are of another model: group the photos again');
+  state = {
+    encoder, vocabulary, mod, files: { length: s.fileCount }, textMemo: new Map(), textCache: new TextEmbeddingCache(`demo:${id}`),
+    // the counts of the page that encoded them: still "encoded once"
+    imagesEncoded: s.imagesEncoded ?? 0, encodeRuns: s.encodeRuns ?? 0, images: s.images, indices: s.indices, errors: s.errors, m: s.indices.length,
+  };
+}
+
 async function recluster(/** @type {any} */ msg) {
+  if (!state?.images && msg.restore) await restoreState(msg.restore);
   if (!state?.images) throw new Error('nothing to re-cluster: run the photos first');
   post({ type: 'result', result: resultMessage(await cluster(msg.k)) });
 }
