@@ -8,8 +8,9 @@
 //   decode+preprocess: fast X ms/photo, full Y ms/photo (4000×3000 JPEG, N runs)
 //   memory: page (largest renderer) P MB, all Chromium processes T MB peak RSS, 500 photos grouped in S s
 // Targets: fast ≤ 20 ms/photo, page ≤ 600 MB. The JPEGs are made here with jpeg-js (pure JS):
-// two distinct photos, hard-linked under 500 names, so that the page reads them from disk as a
-// user's photos (file-backed File objects) without 1.5 GB of disk.
+// DISTINCT photos, hard-linked under 500 names, so that the page reads them from disk as a
+// user's photos (file-backed File objects) without 1.5 GB of disk. (The core folds identical
+// photos before choosing K, so there must be a few distinct ones for the run to cluster.)
 import { mkdtempSync, writeFileSync, linkSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ const arg = (/** @type {string} */ name, /** @type {number} */ dflt) => {
 };
 const PHOTOS = arg('--photos', 500);
 const REPEAT = arg('--repeat', 8);
+const DISTINCT = 10;
 const W = 4000;
 const H = 3000;
 
@@ -36,8 +38,8 @@ export function syntheticPhoto(seed = 1, width = W, height = H) {
       const n = (s >>> 24) & 15;
       const i = (y * width + x) * 4;
       const disc = ((x - width * 0.6) ** 2 + (y - height * 0.4) ** 2) < (height * 0.25) ** 2;
-      data[i] = disc ? 220 - n : (x * 255 / width) * (seed % 2 ? 1 : 0.4) + n;
-      data[i + 1] = disc ? 60 + n : (y * 255 / height) * 0.8 + n;
+      data[i] = disc ? 220 - n : (x * 255 / width) * ((seed % 5) / 5 + 0.2) + n;
+      data[i + 1] = disc ? 60 + 15 * (seed % 7) + n : (y * 255 / height) * 0.8 + n;
       data[i + 2] = disc ? 40 : 120 + ((x >> 6) + (y >> 6)) % 2 * 60 + n;
       data[i + 3] = 255;
     }
@@ -71,12 +73,12 @@ function chromiumRss(/** @type {string} */ profile) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'vlc-bench-'));
   const profile = join(dir, 'profile');
-  const photos = [syntheticPhoto(1), syntheticPhoto(2)];
+  const photos = Array.from({ length: DISTINCT }, (_, i) => syntheticPhoto(i + 1));
   photos.forEach((b, i) => writeFileSync(join(dir, `src${i}.jpg`), b));
   const paths = [];
   for (let i = 0; i < PHOTOS; i++) {
     const p = join(dir, `photo_${String(i).padStart(4, '0')}.jpg`);
-    linkSync(join(dir, `src${i % 2}.jpg`), p);
+    linkSync(join(dir, `src${i % DISTINCT}.jpg`), p);
     paths.push(p);
   }
   const { server, url } = await startServer({ port: 0 });
