@@ -944,6 +944,76 @@ test('model by hub id (?model=…&hub=…&dtype=q8): the quantized files from th
   }
 });
 
+test('phone, 220 photos: the progress is in view after tapping Group; the map shows every cluster, the smallest not hidden; an ETA is given', { skip: skipCore, timeout: 4 * TIMEOUT }, async () => {
+  const phone = await context.newPage();
+  phone.on('pageerror', (e) => pageErrors.push(e.message));
+  phone.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  phone.on('dialog', (d) => d.accept());
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${origin}/web/demo/`);
+  await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.restored);
+  if (!(await phone.locator('#clear').isDisabled())) await phone.click('#clear');
+  const SIZES = [120, 89, 11];
+  await phone.evaluate(async (sizes) => {
+    const files = [];
+    for (let g = 0; g < sizes.length; g++) {
+      for (let j = 0; j < sizes[g]; j++) {
+        const c = new OffscreenCanvas(160 + (j % 40), 120 + (j % 17));
+        const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+        x.fillStyle = ['#dd2222', '#22aa22', '#2222dd'][g];
+        x.fillRect(0, 0, c.width, c.height);
+        x.fillStyle = ['#ffffff', '#000000', '#ffff00'][g];
+        for (let s = 0; s < 6 + (j % 5); s++) {
+          if (g === 0) x.fillRect(0, s * 18 + (j % 9), c.width, 6 + (j % 4));
+          else if (g === 1) x.fillRect((s * 31 + j) % c.width, (s * 23 + 3 * j) % c.height, 20, 20);
+          else { x.beginPath(); x.arc((s * 41 + 5 * j) % c.width, (s * 29 + j) % c.height, 9 + (j % 6), 0, 7); x.fill(); }
+        }
+        files.push(new File([await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })], `s${g}_${j}.jpg`, { type: 'image/jpeg', lastModified: 1 }));
+      }
+    }
+    /** @type {any} */ (window).vlcDemo.addFiles(files);
+  }, SIZES);
+  await phone.selectOption('#k', '3');
+  await phone.evaluate(() => window.scrollTo(0, 0));
+  await phone.click('#start');
+  // the bars are on screen (smooth scroll: give it a moment)
+  await phone.waitForFunction(() => {
+    const r = /** @type {HTMLElement} */ (document.querySelector('#progress .stage[data-stage=decode]')).getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight;
+  }, null, { timeout: 5000 });
+  /** @type {string[]} the bars' texts while it runs */
+  const etaSeen = [];
+  while (await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.running)) {
+    etaSeen.push(...await phone.locator('.stage .count').allTextContents());
+    await phone.waitForTimeout(150);
+  }
+  const clusters = await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.clusters);
+  assert.equal(clusters.length, 3, await phone.textContent('#status') ?? '');
+  assert.equal(clusters.reduce((a, c) => a + c.members.length, 0), 220);
+  // every cluster's dots can be seen: pixels of its colour on the map, several per photo
+  const visible = await phone.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('#map'));
+    const d = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d')).getImageData(0, 0, c.width, c.height).data;
+    const probe = /** @type {CanvasRenderingContext2D} */ (new OffscreenCanvas(1, 1).getContext('2d'));
+    return [...document.querySelectorAll('#legend li')].map((li) => {
+      probe.fillStyle = /** @type {HTMLElement} */ (li).style.getPropertyValue('--c');
+      probe.fillRect(0, 0, 1, 1);
+      const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+      return { label: li.textContent, n, members: Number(/\((\d+)\)$/.exec(li.textContent ?? '')?.[1]) };
+    });
+  });
+  for (const v of visible) assert.ok(v.n >= 8 * v.members, `${v.label}: ${v.n} px of its colour for ${v.members} photos`);
+  // the smallest cluster (drawn last) is not hidden under the others: about as many pixels per photo as the largest
+  const [largest, smallest] = [visible.reduce((a, b) => (b.members > a.members ? b : a)), visible.reduce((a, b) => (b.members < a.members ? b : a))];
+  assert.ok(smallest.n / smallest.members >= 0.8 * (largest.n / largest.members), JSON.stringify(visible));
+  // an ETA was shown while it ran, from the recent rate (lib.js etaRecent; node test above)
+  assert.ok(etaSeen.some((t) => /about .* left/.test(t)), `no ETA seen: ${etaSeen.slice(0, 5)}`);
+  await phone.screenshot({ path: join(shots, 'demo-390x844-220-photos.png'), fullPage: true });
+  await phone.close();
+});
+
 test('privacy: every request stayed on the page origin; no page or console errors', { skip: skipBrowser }, async () => {
   assert.ok(requests.length > 0);
   // The one exception: the model files of the model URL the user typed (the test above).
