@@ -1,9 +1,12 @@
 // The vlcluster demo page: photos in (drop / pick), clusters out, edited by hand, exported.
 // Decoding, encoding and clustering run in a module worker (engine.js); this file is the UI.
 import {
-  makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, eta, clusterColour, filePath,
+  makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, etaRecent, clusterColour, filePath,
+  uniqueNames, nextPointTowards,
 } from './lib.js';
 import { isHubId } from '../src/models.js';
+import { makeThumbnail } from './decode.js';
+import { saveSession, loadSession, clearSession, fileRecord, sameFile } from './session.js';
 
 const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
 const TINY_MODEL = new URL('../../models/tiny-clip/', import.meta.url).href;
@@ -11,11 +14,11 @@ const IMAGE_EXT = /\.(jpe?g|png|gif|webp|avif|bmp|heic|heif|tiff?)$/i;
 const MAX_K = 30;
 
 /**
- * @typedef {{id: number, name: string, autoName: string, runnersUp: Array<{noun: string, share: number}>, members: number[], colour: string}} Cluster
+ * @typedef {{id: number, name: string, autoName: string, runnersUp: Array<{noun: string, share: number}>, members: number[], colour: string, mergedFrom?: string[]}} Cluster
  */
 const S = {
   /** @type {File[]} */ files: [],
-  /** @type {string[]} */ urls: [],
+  /** @type {string[]} thumbnail object URLs ('' until made, or when the file is not an image) */ urls: [],
   /** @type {Cluster[] | null} */ clusters: null,
   /** @type {Array<{file: string, index: number, message: string}>} */ errors: [],
   /** @type {any} */ result: null,
@@ -25,8 +28,12 @@ const S = {
   mapSource: '',
   /** @type {string | null} */ backend: null,
   /** @type {string} */ model: TINY_MODEL,
-  /** @type {Record<string, number>} stage -> start time */ stageStart: {},
+  /** @type {Record<string, Array<{t: number, done: number}>>} stage -> progress samples (ETA) */ samples: {},
   edits: 0,
+  /** @type {Set<number>} files of a restored session whose photo is not in the page */ missing: new Set(),
+  /** the session has changes not yet written to IndexedDB (beforeunload warns) */ unsaved: false,
+  /** @type {any} the model spec of the last run (a restored session re-clusters with it) */ modelSpec: null,
+  keepPhotos: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -35,18 +42,48 @@ const S = {
 /** @param {File[]} list */
 function addFiles(list) {
   if (!list.length) return;
+  if (reattach(list)) return;
   if (S.running) cancel('Cancelled: new photos were added.');
   resetResults();
+  const first = S.files.length;
   for (const f of list) {
     S.files.push(f);
-    S.urls.push(URL.createObjectURL(f));
+    S.urls.push('');
   }
   renderPending();
+  queueThumbnails(first);
   updateKOptions();
   $('#file-count').textContent = `${S.files.length} file${S.files.length === 1 ? '' : 's'} selected.`;
   /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.files.length < 2;
   /** @type {HTMLButtonElement} */ ($('#clear')).disabled = false;
   setStatus(S.files.length < 2 ? 'Add at least two photos.' : 'Ready to group.');
+}
+
+/**
+ * A restored session without its photos: added files that are among them (same name, size and
+ * date) take their places, and the clusters stay. False when none is: the files start a new
+ * session. @param {File[]} list
+ */
+function reattach(list) {
+  if (!S.missing.size || S.running) return false;
+  let back = 0;
+  for (const f of list) {
+    const at = [...S.missing].find((i) => sameFile(f, S.files[i]));
+    if (at === undefined) continue;
+    S.files[at] = f;
+    S.missing.delete(at);
+    queueThumbnail(at);
+    back++;
+  }
+  if (!back) return false; // other photos: a new session
+  renderClusters();
+  updateExportButtons();
+  /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.missing.size > 0;
+  const other = list.length - back;
+  setStatus(`${back} photo${back === 1 ? '' : 's'} back in the session${S.missing.size ? `; ${S.missing.size} still missing` : ''}.`
+    + (other ? ` ${other} other file${other === 1 ? ' was' : 's were'} not added: Clear first to group new photos.` : ''));
+  scheduleSave();
+  return true;
 }
 
 /** Files of a dropped folder: recursively, image files only, hidden files skipped. */
@@ -99,6 +136,8 @@ function setupDrop() {
   drop.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); /** @type {HTMLInputElement} */ ($('#pick-files')).click(); }
   });
+  $('#pick-files-button').addEventListener('click', () => $('#pick-files').click());
+  $('#pick-folder-button').addEventListener('click', () => $('#pick-folder').click());
   for (const id of ['#pick-files', '#pick-folder']) {
     const input = /** @type {HTMLInputElement} */ ($(id));
     input.addEventListener('change', () => {
@@ -113,6 +152,57 @@ function setupDrop() {
 // ---------------------------------------------------------------------------------------------
 // Thumbnails
 
+/** Thumbnails made at once: the browser decodes off the main thread, two keep both cores busy. */
+const THUMB_CONCURRENCY = 2;
+let thumbGeneration = 0;
+/** @type {Promise<void>} resolves when the queued thumbnails are made (tests, bench) */
+let thumbnailsReady = Promise.resolve();
+
+/**
+ * Makes small thumbnails (decode.js makeThumbnail: ≤ 256 px JPEGs) of the files from `first` on,
+ * and puts each in the thumbnails already on the page. The originals are never shown in the
+ * grid: 500 full-size <img> decodes were what took Chromium to 1.9 GB.
+ * @param {number} first
+ */
+function queueThumbnails(first) {
+  thumbQueue.push(...Array.from({ length: S.files.length - first }, (_, j) => first + j));
+  startThumbnailWorkers();
+}
+
+/** @param {number} i */
+function queueThumbnail(i) {
+  thumbQueue.push(i);
+  startThumbnailWorkers();
+}
+
+/** @type {number[]} file indices waiting for a thumbnail */
+let thumbQueue = [];
+
+function startThumbnailWorkers() {
+  const generation = thumbGeneration;
+  const worker = async () => {
+    while (thumbQueue.length && generation === thumbGeneration) {
+      const i = /** @type {number} */ (thumbQueue.shift());
+      let url = '';
+      try {
+        url = URL.createObjectURL(await makeThumbnail(S.files[i]));
+      } catch { /* not an image: the thumbnail shows as broken */ }
+      if (generation !== thumbGeneration) { if (url) URL.revokeObjectURL(url); return; }
+      S.urls[i] = url;
+      for (const b of document.querySelectorAll(`.thumb[data-index="${i}"]`)) showThumb(/** @type {HTMLElement} */ (b), i);
+    }
+  };
+  const done = Promise.all(Array.from({ length: THUMB_CONCURRENCY }, worker)).then(() => {});
+  thumbnailsReady = thumbnailsReady.then(() => done);
+}
+
+/** @param {HTMLElement} b a .thumb button @param {number} i */
+function showThumb(b, i) {
+  const img = /** @type {HTMLImageElement} */ (b.querySelector('img'));
+  if (S.urls[i]) img.src = S.urls[i];
+  else b.classList.add('broken');
+}
+
 /** A thumbnail button: click to enlarge, drag to another cluster. @param {number} i */
 function thumb(i) {
   const f = S.files[i];
@@ -123,12 +213,17 @@ function thumb(i) {
   b.title = filePath(f);
   b.setAttribute('aria-label', `${filePath(f)}: enlarge`);
   const img = document.createElement('img');
-  img.src = S.urls[i];
   img.alt = '';
+  if (S.missing.has(i)) {
+    b.classList.add('missing');
+    b.title = `${filePath(f)} (not in this page: add it again to see it)`;
+    b.append(filePath(f));
+  }
   img.loading = 'lazy';
   img.decoding = 'async';
   img.addEventListener('error', () => b.classList.add('broken'), { once: true });
   b.append(img);
+  if (S.urls[i]) img.src = S.urls[i];
   b.addEventListener('click', () => openViewer(i));
   if (S.clusters) {
     b.draggable = true;
@@ -198,26 +293,35 @@ function start() {
     return;
   }
   S.model = model.source;
+  S.modelSpec = model;
   S.worker?.terminate();
   resetResults();
   S.worker = newWorker();
   beginRun();
+  // on a phone the bars are below the fold after tapping Group: bring them into view
+  $('#progress').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   setStatus('Loading the model…');
   S.worker.postMessage({ type: 'run', files: S.files, model, k: kValue('#k') });
 }
 
 function recluster() {
-  if (!S.worker || !S.result || S.running) return;
+  if (!S.result || S.running) return;
   if (S.edits && !confirm('Re-clustering replaces your manual moves, merges and names. Continue?')) return;
+  // After a reload the worker is new: it gets the saved embeddings (and loads the model again).
+  const restore = S.worker ? undefined : {
+    model: S.modelSpec, images: S.result.embeddings.data, indices: S.result.embeddings.rows, errors: S.errors, fileCount: S.files.length,
+    imagesEncoded: S.result.imagesEncoded, encodeRuns: S.result.encodeRuns,
+  };
+  S.worker ??= newWorker();
   beginRun(['cluster']);
   setStatus('Re-clustering (the photos are not encoded again)…');
-  S.worker.postMessage({ type: 'recluster', k: kValue('#k2') });
+  S.worker.postMessage({ type: 'recluster', k: kValue('#k2'), restore });
 }
 
 /** @param {string[]} [stages] the stages this run goes through (the others keep their bars) */
 function beginRun(stages = ['decode', 'encode', 'cluster']) {
   S.running = true;
-  S.stageStart = {};
+  S.samples = {};
   for (const s of stages) setBar(s, 0, 1, '–');
   document.body.classList.add('busy');
   for (const id of ['#start', '#recluster']) /** @type {HTMLButtonElement} */ ($(id)).disabled = true;
@@ -267,8 +371,9 @@ function onProgress(p) {
     return;
   }
   const key = `${p.stage}:${p.detail ?? ''}`;
-  if (S.stageStart[key] === undefined || p.done === 0) S.stageStart[key] = now;
-  const left = eta(p.done, p.total, now - S.stageStart[key]);
+  if (!S.samples[key] || p.done === 0) S.samples[key] = [];
+  S.samples[key].push({ t: now, done: p.done });
+  const left = etaRecent(S.samples[key], p.total);
   let text;
   if (p.stage === 'cluster') {
     text = p.detail === 'done' ? 'done' : p.total > 1 ? `${p.detail}: ${p.done} / ${p.total}` : `${p.detail}…`;
@@ -314,12 +419,97 @@ function setStatus(/** @type {string} */ text, error = false) {
   el.classList.toggle('error', error);
 }
 
+/** A manual edit: counted (re-clustering asks first) and saved. */
+function edited() {
+  S.edits++;
+  scheduleSave();
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let saveTimer;
+let saveSerial = 0;
+
+/** Writes the session to IndexedDB soon (edits come in bursts); until then, `unsaved`. */
+function scheduleSave() {
+  if (!S.clusters || !S.result) return;
+  S.unsaved = true;
+  const serial = ++saveSerial;
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    saveSession(sessionObject()).then(() => {
+      if (serial === saveSerial) S.unsaved = false;
+    }, (e) => setStatus(`Could not keep the session in this browser: ${e?.message ?? e}`, true));
+  }, 200);
+}
+
+/** What a reload restores (session.js); photos only when the user allows it. */
+function sessionObject() {
+  return {
+    files: S.files.map(fileRecord),
+    photos: S.keepPhotos ? S.files : null,
+    result: S.result, // embeddings included: re-clustering after a reload encodes nothing
+    clusters: S.clusters,
+    errors: S.errors,
+    edits: S.edits,
+    backend: S.backend,
+    model: S.model,
+    modelSpec: S.modelSpec,
+  };
+}
+
+/** Brings back the last session, if one was kept. */
+async function restoreSession() {
+  let saved = null;
+  try {
+    saved = await loadSession();
+  } catch { return; /* no IndexedDB (private mode): nothing to restore */ }
+  if (!saved || S.files.length) return;
+  const photos = /** @type {File[] | null} */ (saved.photos);
+  S.files = photos ?? saved.files.map(placeholderFile);
+  S.missing = new Set(photos ? [] : S.files.map((_, i) => i));
+  S.urls = S.files.map(() => '');
+  S.keepPhotos = !!photos;
+  /** @type {HTMLInputElement} */ ($('#keep-photos')).checked = S.keepPhotos;
+  S.backend = saved.backend;
+  S.model = saved.model;
+  S.modelSpec = saved.modelSpec;
+  S.result = saved.result;
+  S.errors = saved.errors;
+  S.clusters = saved.clusters;
+  S.edits = saved.edits;
+  if (photos) queueThumbnails(0);
+  updateKOptions();
+  $('#file-count').textContent = `${S.files.length} files (restored).`;
+  /** @type {HTMLButtonElement} */ ($('#clear')).disabled = false;
+  /** @type {HTMLButtonElement} */ ($('#start')).disabled = S.missing.size > 0 || S.files.length < 2;
+  computeMap(S.result);
+  showClusters();
+  setStatus(`Restored the session of ${new Date(saved.savedAt).toLocaleString()}: ${S.clusters?.length} clusters of ${S.result.m} photos, with your edits.`
+    + (S.missing.size ? ' The photos were not kept: add the same photos again to see them.' : ''));
+}
+
+/** A File standing in for a photo of a restored session that was not kept: its name only. @param {any} r */
+function placeholderFile(r) {
+  const f = new File([], r.name, { type: r.type, lastModified: r.lastModified });
+  // sameFile() compares the size: the real one, not this empty stand-in's
+  Object.defineProperty(f, 'size', { value: r.size });
+  if (r.path) Object.defineProperty(f, 'webkitRelativePath', { value: r.path });
+  return f;
+}
+
+function updateExportButtons() {
+  const zip = /** @type {HTMLButtonElement} */ ($('#export-zip'));
+  zip.disabled = S.missing.size > 0;
+  zip.title = S.missing.size ? 'The photos of the restored session are not in the page: add them again first' : '';
+}
+
 function resetResults() {
   S.clusters = null;
   S.result = null;
   S.errors = [];
   S.coords = new Map();
   S.edits = 0;
+  S.missing = new Set();
   $('#results').hidden = true;
   $('#errors').hidden = true;
   $('#clusters').replaceChildren();
@@ -330,10 +520,16 @@ function clearAll() {
   if (S.running) cancel();
   S.worker?.terminate();
   S.worker = null;
-  for (const u of S.urls) URL.revokeObjectURL(u);
+  thumbGeneration++;
+  thumbQueue = [];
+  for (const u of S.urls) if (u) URL.revokeObjectURL(u);
   S.files = [];
   S.urls = [];
   resetResults();
+  clearTimeout(saveTimer);
+  saveSerial++;
+  S.unsaved = false;
+  clearSession().catch(() => {});
   renderPending();
   for (const s of ['decode', 'encode', 'cluster']) setBar(s, 0, 1, '–');
   $('#file-count').textContent = 'No photos yet.';
@@ -356,16 +552,26 @@ function showResult(r) {
       id: c.id, name: c.name, autoName: c.name, runnersUp: c.runnersUp, members: [...c.members], colour: clusterColour(i),
     }));
   computeMap(r);
-  const k2 = /** @type {HTMLSelectElement} */ ($('#k2'));
-  if ([...k2.options].some((o) => o.value === String(kValue('#k2')))) { /* keep the user's choice */ }
-  $('#thumbs-pending').hidden = true;
-  $('#results').hidden = false;
-  renderErrors();
-  renderClusters();
+  showClusters();
+  scheduleSave();
   const cands = (r.kCurve ?? []).map((/** @type {any} */ p) => p.k);
   const kNote = cands.length ? ` (K chosen automatically among ${cands.length > 1 ? `${cands[0]}…${cands[cands.length - 1]}` : cands[0]})` : '';
   setStatus(`${r.m} photos in ${S.clusters.length} clusters${kNote}; ${r.errors.length} file${r.errors.length === 1 ? '' : 's'} could not be read. `
     + `Photos encoded once (${r.imagesEncoded} encodings); clustering took ${r.clusterSeconds.toFixed(2)} s.`);
+  // the result is below the fold: go there, and put the keyboard there too (not on <body>)
+  const heading = $('#results-h');
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+/** Shows the results panel for S.clusters (a fresh result, or a restored session). */
+function showClusters() {
+  $('#thumbs-pending').hidden = true;
+  $('#results').hidden = false;
+  renderErrors();
+  renderClusters();
+  updateExportButtons();
+  /** @type {HTMLButtonElement} */ ($('#recluster')).disabled = S.running || !S.result;
 }
 
 function renderErrors() {
@@ -394,13 +600,26 @@ function sortedClusters() {
 /** @param {number} share */
 const pct = (share) => (share > 0 && share <= 1 ? ` ${Math.round(share * 100)}%` : '');
 
-function renderClusters() {
+/** @type {Map<number, string>} cluster id -> the name shown (uniqueNames in lib.js) */
+let shownNames = new Map();
+/** @param {Cluster} c */
+const shown = (c) => shownNames.get(c.id) ?? c.name;
+
+/**
+ * Re-renders the cards, map and viewer menu; then puts the focus back on `focus` (a selector,
+ * looked up after the render), since the element that had it was replaced.
+ * @param {string} [focus]
+ */
+function renderClusters(focus) {
   const box = $('#clusters');
   const list = sortedClusters();
+  const names = uniqueNames(list);
+  shownNames = new Map(list.map((c, i) => [c.id, names[i]]));
   box.replaceChildren(...list.map((c) => card(c, list)));
   $('#summary').textContent = `${list.length} clusters · ${list.reduce((s, c) => s + c.members.length, 0)} photos`;
   drawMap();
   updateViewerOptions();
+  if (focus) /** @type {HTMLElement | null} */ (document.querySelector(focus))?.focus();
 }
 
 /** @param {Cluster} c @param {Cluster[]} all */
@@ -409,7 +628,7 @@ function card(c, all) {
   el.className = 'card';
   el.dataset.clusterId = String(c.id);
   el.style.setProperty('--c', c.colour);
-  el.setAttribute('aria-label', `Cluster ${c.name}, ${c.members.length} photos`);
+  el.setAttribute('aria-label', `Cluster ${shown(c)}, ${c.members.length} photos`);
 
   const head = document.createElement('header');
   const sw = document.createElement('span');
@@ -417,14 +636,14 @@ function card(c, all) {
   sw.setAttribute('aria-hidden', 'true');
   const name = document.createElement('input');
   name.className = 'name';
-  name.value = c.name;
-  name.setAttribute('aria-label', `Name of the cluster "${c.name}" (edit to rename)`);
+  name.value = shown(c);
+  name.setAttribute('aria-label', `Name of the cluster "${shown(c)}" (edit to rename)`);
   name.addEventListener('change', () => {
     const v = name.value.trim();
-    if (!v) { name.value = c.name; return; }
+    if (!v || v === shown(c)) { name.value = shown(c); return; }
     c.name = v;
-    S.edits++;
-    renderClusters();
+    edited();
+    renderClusters(`.card[data-cluster-id="${c.id}"] .name`);
   });
   const size = document.createElement('span');
   size.className = 'size';
@@ -435,6 +654,7 @@ function card(c, all) {
   runners.className = 'runners';
   const top = c.runnersUp.slice(0, 2);
   runners.textContent = (c.name !== c.autoName ? `was “${c.autoName}” · ` : '')
+    + (c.mergedFrom?.length ? `merged with ${c.mergedFrom.map((n) => `“${n}”`).join(', ')}` : '')
     + (top.length ? `also: ${top.map((r) => `${r.noun}${pct(r.share)}`).join(' · ')}` : '');
 
   const grid = document.createElement('div');
@@ -461,10 +681,10 @@ function card(c, all) {
   lab.textContent = 'Merge into ';
   const sel = document.createElement('select');
   sel.className = 'merge-target';
-  sel.setAttribute('aria-label', `Merge the cluster "${c.name}" into`);
+  sel.setAttribute('aria-label', `Merge the cluster "${shown(c)}" into`);
   for (const o of all) {
     if (o.id === c.id) continue;
-    sel.append(new Option(`${o.name} (${o.members.length})`, String(o.id)));
+    sel.append(new Option(`${shown(o)} (${o.members.length})`, String(o.id)));
   }
   lab.append(sel);
   const btn = document.createElement('button');
@@ -489,9 +709,10 @@ function moveFile(fileIndex, toId) {
   to.members.push(fileIndex);
   to.members.sort((a, b) => a - b);
   if (!from.members.length) S.clusters = S.clusters.filter((c) => c !== from);
-  S.edits++;
-  renderClusters();
-  setStatus(`Moved ${filePath(S.files[fileIndex])} to “${to.name}”.`);
+  edited();
+  // keyboard: in the viewer the menu keeps the focus; after a drag, the moved photo has it
+  renderClusters(viewing !== null ? '#viewer-move' : `.card[data-cluster-id="${to.id}"] .thumb[data-index="${fileIndex}"]`);
+  setStatus(`Moved ${filePath(S.files[fileIndex])} to “${shown(to)}”.`);
 }
 
 /** @param {number} fromId @param {number} intoId */
@@ -500,11 +721,15 @@ function mergeClusters(fromId, intoId) {
   const from = S.clusters.find((c) => c.id === fromId);
   const into = S.clusters.find((c) => c.id === intoId);
   if (!from || !into) return;
+  const [fromName, intoName] = [shown(from), shown(into)];
   into.members = [...into.members, ...from.members].sort((a, b) => a - b);
+  // The runners-up were the core's for the cluster before the merge: they no longer describe it.
+  into.runnersUp = [];
+  into.mergedFrom = [...(into.mergedFrom ?? []), fromName];
   S.clusters = S.clusters.filter((c) => c !== from);
-  S.edits++;
-  renderClusters();
-  setStatus(`Merged “${from.name}” into “${into.name}”.`);
+  edited();
+  renderClusters(`.card[data-cluster-id="${into.id}"] .name`);
+  setStatus(`Merged “${fromName}” into “${intoName}”.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,12 +737,20 @@ function mergeClusters(fromId, intoId) {
 
 /** @type {number | null} */
 let viewing = null;
+/** The enlarged photo's object URL (the original file), revoked when the viewer closes. */
+let viewerUrl = '';
 
-/** @param {number} i */
-function openViewer(i) {
+/** @type {'thumb' | 'map'} where the viewer was opened from, for the focus when it closes */
+let openedFrom = 'thumb';
+
+/** @param {number} i @param {'thumb' | 'map'} [from] */
+function openViewer(i, from = 'thumb') {
   viewing = i;
+  openedFrom = from;
   const dlg = /** @type {HTMLDialogElement} */ ($('#viewer'));
-  /** @type {HTMLImageElement} */ ($('#viewer-img')).src = S.urls[i];
+  if (viewerUrl) URL.revokeObjectURL(viewerUrl);
+  viewerUrl = URL.createObjectURL(S.files[i]);
+  /** @type {HTMLImageElement} */ ($('#viewer-img')).src = viewerUrl;
   /** @type {HTMLImageElement} */ ($('#viewer-img')).alt = filePath(S.files[i]);
   $('#viewer-name').textContent = filePath(S.files[i]);
   updateViewerOptions();
@@ -531,7 +764,7 @@ function updateViewerOptions() {
   if (p) p.hidden = !S.clusters;
   if (!S.clusters) return;
   const current = S.clusters.find((c) => c.members.includes(/** @type {number} */ (viewing)));
-  sel.replaceChildren(...sortedClusters().map((c) => new Option(`${c.name} (${c.members.length})`, String(c.id), false, c === current)));
+  sel.replaceChildren(...sortedClusters().map((c) => new Option(`${shown(c)} (${c.members.length})`, String(c.id), false, c === current)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,7 +789,7 @@ function computeMap(r) {
   $('#map-note').textContent = S.mapSource;
 }
 
-/** @type {Array<{x: number, y: number, i: number}>} */
+/** @type {Array<{x: number, y: number, i: number, name: string}>} */
 let mapPoints = [];
 
 function drawMap() {
@@ -580,33 +813,71 @@ function drawMap() {
   const pad = 18;
   const sx = (css - 2 * pad) / (x1 - x0 || 1);
   const sy = (css - 2 * pad) / (y1 - y0 || 1);
-  /** @type {Array<{i: number, colour: string}>} */
+  // Readable at 200+ photos: smaller dots when there are many; near neighbours (same cell of a
+  // dot's size) fanned out; the largest clusters drawn first, so that a small cluster is drawn
+  // over them and never hidden.
+  const radius = S.coords.size > 150 ? 3.5 : 5;
+  /** @type {Array<{i: number, colour: string, name: string}>} */
   const drawn = [];
-  for (const c of sortedClusters()) for (const i of c.members) if (S.coords.has(i)) drawn.push({ i, colour: c.colour });
+  const bySize = [...(S.clusters ?? [])].sort((a, b) => b.members.length - a.members.length || a.id - b.id);
+  for (const c of bySize) for (const i of c.members) if (S.coords.has(i)) drawn.push({ i, colour: c.colour, name: shown(c) });
   const at = fanOut(drawn.map(({ i }) => {
     const p = /** @type {[number, number]} */ (S.coords.get(i));
     return [pad + (p[0] - x0) * sx, css - pad - (p[1] - y0) * sy];
-  }), 12);
+  }), 2 * radius + 1, 2 * radius);
   const legend = $('#legend');
   legend.replaceChildren();
   for (const c of sortedClusters()) {
     const li = document.createElement('li');
     li.style.setProperty('--c', c.colour);
-    li.textContent = `${c.name} (${c.members.length})`;
+    li.textContent = `${shown(c)} (${c.members.length})`;
     legend.append(li);
   }
-  drawn.forEach(({ i, colour }, j) => {
+  drawn.forEach(({ i, colour, name }, j) => {
     const x = Math.min(css - 6, Math.max(6, at[j][0]));
     const y = Math.min(css - 6, Math.max(6, at[j][1]));
     ctx.fillStyle = colour;
     ctx.beginPath();
-    ctx.arc(x, y, 5, 0, 2 * Math.PI);
+    ctx.arc(x, y, radius, 0, 2 * Math.PI);
     ctx.fill();
     ctx.strokeStyle = 'rgba(255,255,255,.9)';
     ctx.lineWidth = 1.5;
     ctx.stroke();
-    mapPoints.push({ x, y, i });
+    mapPoints.push({ x, y, i, name });
   });
+  const focused = mapPoints.find((p) => p.i === mapFocus);
+  if (focused && document.activeElement === canvas) {
+    // the keyboard's point: a ring, drawn last so that it is on top
+    ctx.strokeStyle = '#111';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(focused.x, focused.y, radius + 4, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+}
+
+/** File index of the map's keyboard point (arrow keys), or -1. */
+let mapFocus = -1;
+
+/** Moves the map's keyboard point and says which photo it is. @param {number} i file index */
+function focusMapPoint(i) {
+  mapFocus = i;
+  const p = mapPoints.find((q) => q.i === i);
+  $('#map-point').textContent = p ? `${filePath(S.files[i])} — ${p.name} (Enter: enlarge)` : '';
+  drawMap();
+}
+
+/** Arrow keys move between the points, Enter/Space enlarges one. @param {KeyboardEvent} e */
+function mapKeydown(e) {
+  if (!mapPoints.length) return;
+  const at = Math.max(0, mapPoints.findIndex((p) => p.i === mapFocus));
+  if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+    e.preventDefault();
+    focusMapPoint(mapPoints[mapFocus < 0 ? 0 : nextPointTowards(mapPoints, at, e.key)].i);
+  } else if ((e.key === 'Enter' || e.key === ' ') && mapFocus >= 0) {
+    e.preventDefault();
+    openViewer(mapFocus, 'map');
+  }
 }
 
 function setupMap() {
@@ -623,6 +894,9 @@ function setupMap() {
     }
     if (best) openViewer(best.i);
   });
+  canvas.addEventListener('keydown', mapKeydown);
+  canvas.addEventListener('focus', () => focusMapPoint(mapPoints.some((p) => p.i === mapFocus) ? mapFocus : (mapPoints[0]?.i ?? -1)));
+  canvas.addEventListener('blur', drawMap);
   let width = canvas.clientWidth;
   new ResizeObserver(() => {
     if (canvas.clientWidth !== width) { width = canvas.clientWidth; drawMap(); }
@@ -729,12 +1003,41 @@ function init() {
   };
   for (const r of document.querySelectorAll('input[name=model]')) r.addEventListener('change', enableModelFields);
   prefillModel(enableModelFields);
-  $('#viewer-move').addEventListener('change', () => {
+  // A move happens on commit only (Enter in the menu, or the Move button), not on 'change':
+  // Chromium fires 'change' for every ArrowDown on a closed <select>.
+  const commitMove = () => {
     if (viewing === null) return;
     moveFile(viewing, Number(/** @type {HTMLSelectElement} */ ($('#viewer-move')).value));
+  };
+  $('#viewer-move').addEventListener('keydown', (e) => {
+    if (/** @type {KeyboardEvent} */ (e).key === 'Enter') { e.preventDefault(); commitMove(); }
   });
-  $('#viewer').addEventListener('close', () => { viewing = null; });
+  $('#viewer-move-button').addEventListener('click', commitMove);
+  $('#viewer').addEventListener('close', () => {
+    const i = viewing;
+    viewing = null;
+    // back to the photo's thumbnail (re-rendered by a move, so the dialog's own return fails),
+    // or to the map when the photo was opened from it
+    const grid = S.clusters ? '#clusters' : '#pending-grid'; // (the other one is hidden)
+    const back = openedFrom === 'map' ? $('#map') : document.querySelector(`${grid} .thumb[data-index="${i}"]`);
+    // after the dialog's own focus return (to the element that opened it, maybe replaced since)
+    setTimeout(() => /** @type {HTMLElement | null} */ (back)?.focus(), 0);
+    /** @type {HTMLImageElement} */ ($('#viewer-img')).removeAttribute('src');
+    if (viewerUrl) URL.revokeObjectURL(viewerUrl);
+    viewerUrl = '';
+  });
   updateKOptions();
+  $('#keep-photos').addEventListener('change', () => {
+    S.keepPhotos = /** @type {HTMLInputElement} */ ($('#keep-photos')).checked;
+    scheduleSave();
+  });
+  window.addEventListener('beforeunload', (e) => {
+    // the last edits are not in IndexedDB yet (or could not be written): ask before leaving
+    if (!S.unsaved) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
+  const restored = restoreSession();
   // Read-only view for tests and the console.
   /** @type {any} */ (window).vlcDemo = {
     get files() { return S.files.map(filePath); },
@@ -749,6 +1052,11 @@ function init() {
         embedding2d: Array.from(S.result.embedding2d ?? []), components: S.result.components,
       };
     },
+    get thumbnailsReady() { return thumbnailsReady; },
+    get unsaved() { return S.unsaved; },
+    get missing() { return [...S.missing]; },
+    restored,
+    get thumbnailUrls() { return [...S.urls]; },
     addFiles,
   };
 }

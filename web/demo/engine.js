@@ -1,4 +1,4 @@
-// The demo's module Web Worker: decoding, CLIP encoding and clustering off the page's thread.
+// The demo's module Web Worker: decoding (decode.js), CLIP encoding and clustering off the page's thread.
 //
 // It is composed of the package's building blocks (decodeImage, preprocessImage, Encoder,
 // loadVocabulary, filterNouns, clusterEmbeddings, TEMPLATES from web/src/) and runs the same
@@ -10,7 +10,7 @@
 // Messages in:
 //   {type: 'run', files: File[], model: {source, hubUrl?, dtype?}, k: 'auto' | number, executionProviders?}
 //     source: a model folder URL, or a hub id such as Xenova/clip-vit-base-patch32 (with hubUrl)
-//   {type: 'recluster', k}
+//   {type: 'recluster', k, restore?}   restore: a reloaded session's embeddings (restoreState)
 // Messages out:
 //   {type: 'progress', stage: 'load'|'decode'|'encode'|'cluster', done, total, detail?}
 //   {type: 'model', backend, fallbackReason, dim, fromCache: {fileUrl: boolean}}
@@ -18,7 +18,8 @@
 //   {type: 'error', message, errors?}
 // Cancelling = the page terminates this worker.
 
-import { decodeImage, preprocessImage } from '../src/preprocess.js';
+import { preprocessImage } from '../src/preprocess.js';
+import { decodeForClip } from './decode.js';
 import { Encoder } from '../src/encoder.js';
 import {
   clusterEmbeddings, filterNouns, loadVocabulary, loadVlcModule, defaultQ, TEMPLATES, MIN_IMAGE_SIDE, TextEmbeddingCache,
@@ -96,7 +97,8 @@ async function decodeFile(file) {
   if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
   let pixels;
   try {
-    pixels = await decodeImage(file);
+    // downscaled by the browser's decoder first (decode.js: why, and the tolerance)
+    pixels = await decodeForClip(file);
   } catch (e) {
     throw new Error(`cannot decode image: ${message(e)}`);
   }
@@ -105,6 +107,23 @@ async function decodeFile(file) {
   }
   return pixels;
 }
+
+/** Photos encoded together (the encoder's batch), also how many preprocessed tensors are held. */
+const ENCODE_BATCH = 8;
+
+/** @param {Float32Array[]} parts @param {number} length */
+function concatRows(parts, length) {
+  const out = new Float32Array(length);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/**
+ * A promise that always fulfils, with the value or the error.
+ * @template T @param {Promise<T>} p @returns {Promise<{value: T} | {error: unknown}>}
+ */
+const settle = (p) => p.then((value) => ({ value }), (error) => ({ error }));
 
 /**
  * Text embeddings of the templates × kept nouns, B×L×d, from the in-memory map, IndexedDB, or
@@ -216,46 +235,74 @@ async function run(/** @type {any} */ msg) {
   };
   post({ type: 'model', backend: encoder.backend, fallbackReason: encoder.fallbackReason, dim: encoder.dim, fromCache });
 
-  // decode + preprocess
+  // decode + preprocess, and encode as the photos come (ENCODE_BATCH at a time): holding every
+  // photo's 224×224 tensor (600 kB each) until all are decoded took 300 MB for 500 photos.
   /** @type {{file: string, index: number, message: string}[]} */
   const errors = [];
-  /** @type {Float32Array[]} */
-  const tensors = [];
+  /** @type {Float32Array[]} tensors decoded, not yet encoded */
+  let batch = [];
+  /** @type {Float32Array[]} embeddings, ENCODE_BATCH rows each */
+  const encoded = [];
   /** @type {number[]} */
   const indices = [];
   progress('decode', 0, files.length);
+  progress('encode', 0, files.length);
+  const encodeBatch = async () => {
+    encoded.push(await encoder.encodeImages(batch, { batchSize: ENCODE_BATCH }));
+    batch = [];
+    // the total is what can still be encoded: the files minus those that could not be read
+    progress('encode', indices.length, files.length - errors.length);
+  };
+  // The browser decodes on its own threads: the next DECODE_AHEAD photos are decoding while this
+  // one is resampled in JS, so both cores work. (Settled promises: a failure is reported in order.)
+  const DECODE_AHEAD = 2;
+  const pending = files.slice(0, DECODE_AHEAD).map((f) => settle(decodeFile(f)));
   for (let i = 0; i < files.length; i++) {
     const name = files[i].name || `file #${i}`;
+    const decoded = await pending[i];
+    if (i + DECODE_AHEAD < files.length) pending.push(settle(decodeFile(files[i + DECODE_AHEAD])));
+    delete pending[i]; // let the pixels go
     try {
-      tensors.push(preprocessImage(await decodeFile(files[i]), { size: encoder.imageSize }));
+      if ('error' in decoded) throw decoded.error;
+      batch.push(preprocessImage(decoded.value, { size: encoder.imageSize }));
       indices.push(i);
     } catch (e) {
       errors.push({ file: name, index: i, message: `${name}: ${message(e)}` });
     }
     progress('decode', i + 1, files.length);
+    if (batch.length === ENCODE_BATCH) await encodeBatch();
   }
   state.errors = errors;
   state.indices = indices;
-  state.m = tensors.length;
-  if (tensors.length < 2) {
-    post({ type: 'error', message: `only ${tensors.length} of ${files.length} files could be read as images; clustering needs at least 2`, errors });
+  state.m = indices.length;
+  if (indices.length < 2) {
+    post({ type: 'error', message: `only ${indices.length} of ${files.length} files could be read as images; clustering needs at least 2`, errors });
     return;
   }
-
-  // encode (once)
-  progress('encode', 0, tensors.length);
-  state.images = await encoder.encodeImages(tensors, {
-    batchSize: 8,
-    onProgress: (/** @type {{done: number, total: number}} */ p) => progress('encode', p.done, p.total),
-  });
-  state.imagesEncoded += tensors.length;
+  if (batch.length) await encodeBatch();
+  state.images = concatRows(encoded, indices.length * encoder.dim);
+  state.imagesEncoded += indices.length;
   state.encodeRuns += 1;
-  tensors.length = 0;
 
   post({ type: 'result', result: resultMessage(await cluster(msg.k)) });
 }
 
+/**
+ * A session restored by the page after a reload (session.js): its embeddings, without the photos.
+ * @param {{model: any, executionProviders?: string[], images: Float32Array, indices: number[], errors: any[], fileCount: number, imagesEncoded?: number, encodeRuns?: number}} s
+ */
+async function restoreState(s) {
+  const { encoder, vocabulary, mod, id } = await loadModel(s.model, s.executionProviders);
+  if (s.images.length !== s.indices.length * encoder.dim) throw new Error('the saved embeddings are of another model: group the photos again');
+  state = {
+    encoder, vocabulary, mod, files: { length: s.fileCount }, textMemo: new Map(), textCache: new TextEmbeddingCache(`demo:${id}`),
+    // the counts of the page that encoded them: still "encoded once"
+    imagesEncoded: s.imagesEncoded ?? 0, encodeRuns: s.encodeRuns ?? 0, images: s.images, indices: s.indices, errors: s.errors, m: s.indices.length,
+  };
+}
+
 async function recluster(/** @type {any} */ msg) {
+  if (!state?.images && msg.restore) await restoreState(msg.restore);
   if (!state?.images) throw new Error('nothing to re-cluster: run the photos first');
   post({ type: 'result', result: resultMessage(await cluster(msg.k)) });
 }

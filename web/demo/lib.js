@@ -280,19 +280,37 @@ export function pca2d(x, m, d) {
  * spectral map puts each part of a graph with no edges between parts on one spot.
  * @param {Array<[number, number]>} points pixel positions
  * @param {number} spacing distance between neighbours on the sunflower, in px
+ * @param {number} [cell] points closer than this (px) to a spot count as on it: with a point's
+ *   diameter, near neighbours are fanned out too, not only exact duplicates (1: those only)
  * @returns {Array<[number, number]>}
  */
-export function fanOut(points, spacing) {
-  /** @type {Map<string, number>} */
-  const seen = new Map();
+export function fanOut(points, spacing, cell = 1) {
+  /** @type {Map<string, Array<{x: number, y: number, n: number}>>} grid cell -> spots in it */
+  const grid = new Map();
   const golden = Math.PI * (3 - Math.sqrt(5));
+  const size = Math.max(cell, 1);
+  /** the spot within `cell` of (x, y), looked up in the 3×3 grid cells around it */
+  const near = (/** @type {number} */ x, /** @type {number} */ y) => {
+    const gx = Math.floor(x / size);
+    const gy = Math.floor(y / size);
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        const spot = grid.get(`${gx + dx},${gy + dy}`)?.find((s) => Math.hypot(s.x - x, s.y - y) < cell);
+        if (spot) return spot;
+      }
+    }
+    return null;
+  };
   return points.map(([x, y]) => {
-    const key = `${Math.round(x)},${Math.round(y)}`;
-    const n = seen.get(key) ?? 0;
-    seen.set(key, n + 1);
-    if (n === 0) return [x, y];
+    const spot = near(x, y);
+    if (!spot) {
+      const key = `${Math.floor(x / size)},${Math.floor(y / size)}`;
+      grid.set(key, [...(grid.get(key) ?? []), { x, y, n: 1 }]);
+      return [x, y];
+    }
+    const n = spot.n++;
     const r = spacing * Math.sqrt(n);
-    return [x + r * Math.cos(n * golden), y + r * Math.sin(n * golden)];
+    return [spot.x + r * Math.cos(n * golden), spot.y + r * Math.sin(n * golden)];
   });
 }
 
@@ -329,6 +347,69 @@ export function formatDuration(seconds) {
 export function eta(done, total, elapsedSeconds) {
   if (!(done > 0) || !(total > done) || !(elapsedSeconds > 0)) return null;
   return (elapsedSeconds / done) * (total - done);
+}
+
+/**
+ * Remaining seconds from the recent rate: the items done in the last `window` seconds (at least
+ * the last two samples), so that a slow start (model warm-up, the first batch of the encoder)
+ * does not inflate the estimate the way the average since the start does (`eta`). Null until
+ * three items and a second have passed: an estimate from less is a guess.
+ * @param {Array<{t: number, done: number}>} samples progress samples, oldest first (t in seconds)
+ * @param {number} total
+ */
+export function etaRecent(samples, total, window = 5) {
+  const last = samples[samples.length - 1];
+  if (!last || last.done < 3 || !(total > last.done) || last.t - samples[0].t < 1) return null;
+  let j = samples.length - 2;
+  while (j > 0 && last.t - samples[j - 1].t <= window) j--;
+  const from = samples[Math.max(0, j)];
+  const rate = (last.done - from.done) / (last.t - from.t);
+  return rate > 0 ? (total - last.done) / rate : null;
+}
+
+/**
+ * Names to show: the clusters' own names, made unique where two share one (after a rename, or
+ * when the core's names were not unique): the later ones get their first runner-up noun not yet
+ * taken, "tumbler (glass)", else a number, "tumbler 2". The core's names, when already unique,
+ * are kept as they are.
+ * @param {Array<{name: string, runnersUp?: Array<{noun: string}>}>} clusters in display order
+ * @returns {string[]}
+ */
+export function uniqueNames(clusters) {
+  const count = new Map();
+  for (const c of clusters) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  const taken = new Set(clusters.map((c) => c.name));
+  const seen = new Set();
+  return clusters.map((c) => {
+    if (count.get(c.name) === 1 || !seen.has(c.name)) { seen.add(c.name); return c.name; }
+    const noun = (c.runnersUp ?? []).map((r) => r.noun).find((n) => n !== c.name && !taken.has(`${c.name} (${n})`));
+    let shown = noun ? `${c.name} (${noun})` : '';
+    for (let i = 2; !shown || taken.has(shown); i++) shown = `${c.name} ${i}`;
+    taken.add(shown);
+    return shown;
+  });
+}
+
+/**
+ * The point nearest to `from` in the direction of an arrow key (within 45° of it), for moving
+ * between the map's points with the keyboard; `from` itself when there is none that way.
+ * @param {Array<{x: number, y: number}>} points
+ * @param {number} from index into points
+ * @param {'ArrowLeft'|'ArrowRight'|'ArrowUp'|'ArrowDown'} key
+ */
+export function nextPointTowards(points, from, key) {
+  const [dx, dy] = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[key];
+  const p = points[from];
+  let best = from;
+  let bestD = Infinity;
+  points.forEach((q, i) => {
+    const along = (q.x - p.x) * dx + (q.y - p.y) * dy;
+    const across = Math.abs((q.x - p.x) * dy - (q.y - p.y) * dx);
+    if (i === from || along <= 0 || across > along) return;
+    const d = along + 2 * across; // straight ahead beats diagonal
+    if (d < bestD) { bestD = d; best = i; }
+  });
+  return best;
 }
 
 /** Colour of cluster number i (of n), well apart on the hue circle. */

@@ -19,7 +19,9 @@ import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startServer } from '../serve.mjs';
 import { serveHub } from '../../testing/hub.mjs';
-import { crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, autoKmax, fanOut } from '../lib.js';
+import {
+  crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, autoKmax, fanOut, etaRecent, uniqueNames, nextPointTowards,
+} from '../lib.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const shots = join(here, '..', 'screenshots');
@@ -108,6 +110,50 @@ test('fanOut: points on one spot spread around it, every one apart; lone points 
     for (let b = a + 1; b < out.length; b++) assert.ok(Math.hypot(out[a][0] - out[b][0], out[a][1] - out[b][1]) > 5, `${a} and ${b} apart`);
   }
   assert.ok(out.every(([x, y], j) => j === 1 || Math.hypot(x - 100, y - 50) <= 9 * Math.sqrt(11) + 1), 'near the spot');
+});
+
+test('fanOut with a cell: near neighbours (not only exact duplicates) spread apart', () => {
+  const pts = /** @type {Array<[number, number]>} */ ([[100, 100], [101, 100.5], [102, 99], [200, 200]]);
+  assert.deepEqual(fanOut(pts, 8)[1], [101, 100.5], 'without a cell, 1 px apart is not the same spot');
+  const out = fanOut(pts, 8, 8);
+  for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) {
+    assert.ok(Math.hypot(out[i][0] - out[j][0], out[i][1] - out[j][1]) >= 6, `points ${i} and ${j} apart`);
+  }
+  assert.deepEqual(out[3], [200, 200]);
+});
+
+test('etaRecent: a slow start does not inflate the estimate; nothing from too little', () => {
+  // 40 items: the first takes 10 s (warm-up), then 0.5 s each: at item 20, 10 s are left
+  const samples = [{ t: 0, done: 0 }, { t: 10, done: 1 }];
+  for (let d = 2; d <= 20; d++) samples.push({ t: 10 + (d - 1) * 0.5, done: d });
+  const honest = /** @type {number} */ (etaRecent(samples, 40));
+  assert.ok(Math.abs(honest - 10) < 0.5, `recent-rate ETA ${honest}`);
+  const average = /** @type {number} */ (eta(20, 40, 19.5));
+  assert.ok(average > 1.8 * honest, `the average since the start says ${average} s: the old, dishonest estimate`);
+  assert.equal(etaRecent([{ t: 0, done: 0 }, { t: 0.5, done: 2 }], 40), null, 'two items: no estimate');
+});
+
+test('uniqueNames: the core\'s unique names untouched; shared ones told apart by a runner-up noun, else a number', () => {
+  const core = [{ name: 'tumbler', runnersUp: [{ noun: 'mug' }] }, { name: 'dog', runnersUp: [] }];
+  assert.deepEqual(uniqueNames(core), ['tumbler', 'dog']);
+  const edited = [
+    { name: 'tumbler', runnersUp: [{ noun: 'mug' }] },
+    { name: 'tumbler', runnersUp: [{ noun: 'tumbler' }, { noun: 'glass' }] },
+    { name: 'tumbler', runnersUp: [] },
+    { name: 'tumbler 2', runnersUp: [] },
+  ];
+  const shown = uniqueNames(edited);
+  assert.deepEqual(shown, ['tumbler', 'tumbler (glass)', 'tumbler 3', 'tumbler 2']);
+  assert.equal(new Set(shown).size, shown.length);
+});
+
+test('nextPointTowards: arrow keys go to the nearest point that way, straight ahead first', () => {
+  const pts = [{ x: 0, y: 0 }, { x: 10, y: 1 }, { x: 5, y: 5 }, { x: -10, y: 0 }, { x: 0, y: -10 }];
+  assert.equal(nextPointTowards(pts, 0, 'ArrowRight'), 1);
+  assert.equal(nextPointTowards(pts, 0, 'ArrowLeft'), 3);
+  assert.equal(nextPointTowards(pts, 0, 'ArrowUp'), 4);
+  assert.equal(nextPointTowards(pts, 0, 'ArrowDown'), 2);
+  assert.equal(nextPointTowards(pts, 3, 'ArrowLeft'), 3, 'nothing further left: stays');
 });
 
 test('pca2d: separates two blobs along the first axis; eta/formatDuration', () => {
@@ -205,13 +251,14 @@ async function dropGeneratedFiles() {
       }
     }
     // A text file named .jpg, a JPEG cut inside its headers and followed by junk, an empty file.
-    files.push(new File(['these are my notes, not a photo\n'], 'notes.jpg', { type: 'image/jpeg' }));
+    // (fixed dates: a reloaded session recognises files added again by name, size and date)
+    files.push(new File(['these are my notes, not a photo\n'], 'notes.jpg', { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
     const good = new Uint8Array(await files[0].arrayBuffer());
     const corrupt = new Uint8Array(700);
     corrupt.set(good.subarray(0, 100));
     corrupt.fill(0x5a, 100);
-    files.push(new File([corrupt], 'corrupt.jpg', { type: 'image/jpeg' }));
-    files.push(new File([], 'empty.jpg', { type: 'image/jpeg' }));
+    files.push(new File([corrupt], 'corrupt.jpg', { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
+    files.push(new File([], 'empty.jpg', { type: 'image/jpeg', lastModified: 1_700_000_000_000 }));
 
     const t0 = performance.now();
     const dt = new DataTransfer();
@@ -267,6 +314,120 @@ test('page: privacy note, model choice, the bundled model selected, no photos ye
   assert.equal(await page.locator('input[name=model][value=tiny]').isChecked(), true);
   assert.equal(await page.locator('#model-url').isDisabled(), true);
   assert.equal(await page.locator('#start').isDisabled(), true);
+  // keyboard: the two pickers come right after the drop zone in the Tab order
+  await page.focus('#drop');
+  const order = [];
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => document.activeElement?.id));
+  }
+  assert.deepEqual(order, ['pick-files-button', 'pick-folder-button', 'keep-photos']);
+  const chooser = page.waitForEvent('filechooser', { timeout: 5000 });
+  await page.focus('#pick-files-button');
+  await page.keyboard.press('Enter');
+  assert.equal((await chooser).isMultiple(), true, 'Enter on "Choose photos…" opens the file chooser');
+});
+
+/** Cosine similarity of the fast decoding's embeddings with the full-resolution path's, at least. */
+const EMBEDDING_TOLERANCE = 0.995;
+
+/**
+ * Makes a photo-like JPEG of `w`×`h` in the page (gradients, shapes, fine noise), optionally with
+ * an EXIF orientation, decodes it with the demo's fast path (decode.js) and the package's
+ * full-resolution decodeImage(), preprocesses both; returns both tensors and the decoded sizes.
+ */
+async function decodeBothWays(/** @type {number} */ w, /** @type {number} */ h, orientation = 1, seed = 1) {
+  return page.evaluate(async ({ w, h, orientation, seed }) => {
+    const { decodeForClip } = await import('./decode.js');
+    const { decodeImage, preprocessImage } = await import('../src/preprocess.js');
+    const c = new OffscreenCanvas(w, h);
+    const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+    const g = x.createLinearGradient(0, 0, w, h);
+    g.addColorStop(0, ['#204080', '#806020', '#208040'][seed % 3]);
+    g.addColorStop(1, '#f0e0c0');
+    x.fillStyle = g;
+    x.fillRect(0, 0, w, h);
+    x.fillStyle = '#c02020';
+    x.fillRect(0, 0, w / 2, h / 3); // a red block in the stored top-left corner
+    for (let i = 0; i < 40; i++) {
+      x.fillStyle = `hsl(${(i * 47 * seed) % 360} 70% 50%)`;
+      x.beginPath(); x.arc((i * 397 * seed) % w, (i * 211) % h, 10 + (i % 7) * 12, 0, 7); x.fill();
+    }
+    const img = x.getImageData(0, 0, w, h);
+    let r = seed;
+    for (let i = 0; i < img.data.length; i += 4) { r = (r * 1103515245 + 12345) >>> 0; img.data[i] += (r >>> 28) - 8; }
+    x.putImageData(img, 0, 0);
+    let bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+    if (orientation !== 1) {
+      // an APP1 "Exif" segment right after SOI: IFD0 with the one tag 0x0112 = orientation
+      const app1 = [0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1,
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+      bytes = new Uint8Array([...bytes.subarray(0, 2), ...app1, ...bytes.subarray(2)]);
+    }
+    const blob = new Blob([bytes], { type: 'image/jpeg' });
+    const fast = await decodeForClip(blob);
+    const full = await decodeImage(blob);
+    /** mean red minus blue of the display top-left 1/16 */
+    const corner = (/** @type {any} */ im) => {
+      let s = 0; let n = 0;
+      for (let yy = 0; yy < im.height / 4; yy++) for (let xx = 0; xx < im.width / 4; xx++) { const k = (yy * im.width + xx) * 4; s += im.data[k] - im.data[k + 2]; n++; }
+      return s / n;
+    };
+    const b64 = (/** @type {Float32Array} */ t) => { let out = ''; const u = new Uint8Array(t.buffer); for (let i = 0; i < u.length; i += 0x8000) out += String.fromCharCode(...u.subarray(i, i + 0x8000)); return btoa(out); };
+    return {
+      fastSize: [fast.width, fast.height], fullSize: [full.width, full.height], fastCorner: corner(fast), fullCorner: corner(full),
+      fast: b64(preprocessImage(fast)), full: b64(preprocessImage(full)),
+    };
+  }, { w, h, orientation, seed });
+}
+
+const floats = (/** @type {string} */ b64) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+
+test('decode: large photos are decoded downscaled (448 px shorter side), small ones at full size; EXIF orientation applied', { skip: skipBrowser }, async () => {
+  const big = await decodeBothWays(3000, 2000);
+  assert.deepEqual(big.fullSize, [3000, 2000]);
+  assert.deepEqual(big.fastSize, [672, 448], 'downscaled by the browser to a shorter side of 2 × 224, the aspect kept');
+  const small = await decodeBothWays(600, 400);
+  assert.deepEqual(small.fastSize, [600, 400], 'less than 1.5 × 448: decoded at full size');
+  for (const orientation of [6, 3]) {
+    const turned = await decodeBothWays(1800, 1200, orientation);
+    assert.deepEqual(turned.fullSize, orientation === 6 ? [1200, 1800] : [1800, 1200]);
+    assert.deepEqual(turned.fastSize, orientation === 6 ? [448, 672] : [672, 448], `orientation ${orientation}: display size`);
+    // the stored top-left red block moves with the turn: both paths agree where it went
+    assert.ok(Math.abs(turned.fastCorner - turned.fullCorner) < 12, `orientation ${orientation}: same corner colour (${turned.fastCorner.toFixed(1)} vs ${turned.fullCorner.toFixed(1)})`);
+  }
+});
+
+test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} of the full-resolution path (tiny CLIP)`, { skip: skipBrowser, timeout: TIMEOUT }, async () => {
+  const ort = await import('onnxruntime-web');
+  const { Encoder } = await import('../../src/encoder.js');
+  const dir = join(root, 'models/tiny-clip/');
+  const encoder = await Encoder.load({
+    vision: join(dir, 'vision_model.onnx'), text: join(dir, 'text_model.onnx'), vocab: join(dir, 'vocab.json'), merges: join(dir, 'merges.txt'),
+    ort, numThreads: 1,
+  });
+  try {
+    const cases = [await decodeBothWays(4000, 3000, 1, 1), await decodeBothWays(3000, 2000, 1, 2), await decodeBothWays(2000, 3000, 6, 3)];
+    const tensors = cases.flatMap((c) => [floats(c.fast), floats(c.full)]);
+    const e = await encoder.encodeImages(tensors);
+    const d = encoder.dim;
+    const cos = cases.map((_, i) => {
+      const a = e.subarray(2 * i * d, (2 * i + 1) * d);
+      const b = e.subarray((2 * i + 1) * d, (2 * i + 2) * d);
+      let ab = 0; let aa = 0; let bb = 0;
+      for (let j = 0; j < d; j++) { ab += a[j] * b[j]; aa += a[j] * a[j]; bb += b[j] * b[j]; }
+      return ab / Math.sqrt(aa * bb);
+    });
+    for (const c of cos) assert.ok(c >= EMBEDDING_TOLERANCE, `cosine ${c.toFixed(5)} < ${EMBEDDING_TOLERANCE} (all: ${cos.map((x) => x.toFixed(5)).join(', ')})`);
+    // and the pixels CLIP sees differ by little (mean absolute difference of the normalised tensors)
+    for (const c of cases) {
+      const a = floats(c.fast); const b = floats(c.full);
+      let s = 0; for (let j = 0; j < a.length; j++) s += Math.abs(a[j] - b[j]);
+      assert.ok(s / a.length < 0.05, `mean |Δ| of the preprocessed tensors ${(s / a.length).toFixed(4)}`);
+    }
+  } finally {
+    await encoder.dispose();
+  }
 });
 
 test('drop: 15 files dropped, thumbnails at once (before any model work)', { skip: skipBrowser }, async () => {
@@ -279,6 +440,25 @@ test('drop: 15 files dropped, thumbnails at once (before any model work)', { ski
   assert.match(await page.textContent('#file-count') ?? '', /15 files selected/);
   assert.equal(await page.locator('#start').isDisabled(), false);
   assert.ok(!requests.some((u) => u.includes('/models/')), 'no model file is fetched before "Group photos"');
+});
+
+test('thumbnails: small JPEGs (≤ 256 px) made in the browser, not the originals; broken files marked', { skip: skipBrowser }, async () => {
+  const thumbs = await page.evaluate(async () => {
+    const d = /** @type {any} */ (window).vlcDemo;
+    await d.thumbnailsReady;
+    return Promise.all(d.thumbnailUrls.map(async (/** @type {string} */ u) => {
+      if (!u) return null;
+      const img = new Image(); // (img-src allows blob:, connect-src does not: no fetch)
+      img.src = u;
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight];
+    }));
+  });
+  assert.equal(thumbs.length, GROUPS * PER_GROUP + BROKEN.length);
+  const good = thumbs.slice(0, GROUPS * PER_GROUP);
+  for (const t of good) assert.ok(t && Math.max(...t) <= 256 && t[1] === 150, `thumbnail ${t}`);
+  assert.deepEqual(thumbs.slice(GROUPS * PER_GROUP), [null, null, null], 'no thumbnail for the broken files');
+  assert.equal(await page.locator('#pending-grid .thumb.broken').count(), BROKEN.length);
 });
 
 test('cancel: stops a run at once; nothing is clustered', { skip: skipCore }, async () => {
@@ -296,7 +476,18 @@ test('cancel: stops a run at once; nothing is clustered', { skip: skipCore }, as
 
 test('cluster with K = 3: three clusters, each generated group in one; broken files listed; backend shown', { skip: skipCore, timeout: TIMEOUT }, async () => {
   await page.selectOption('#k', '3');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await runAndWait();
+  // the result is scrolled to and has the keyboard focus (not <body>)
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'results-h');
+  await page.waitForFunction(() => {
+    const r = /** @type {HTMLElement} */ (document.querySelector('#results-h')).getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight;
+  }, null, { timeout: 5000 });
+  // the core's names are unique, and shown as they are (not re-duplicated, not suffixed)
+  const coreNames = await page.evaluate(() => /** @type {any} */ (window).vlcDemo.clusters.map((/** @type {any} */ c) => c.name));
+  assert.equal(new Set(coreNames).size, coreNames.length, `names from the core: ${coreNames}`);
+  assert.deepEqual((await page.locator('.card .name').evaluateAll((els) => els.map((e) => /** @type {HTMLInputElement} */ (e).value))).sort(), [...coreNames].sort());
   const clusters = await clusterNames();
   assert.equal(clusters.length, 3);
   groupsIntact(clusters);
@@ -408,9 +599,22 @@ test('enlarge a photo and move it with the select menu', { skip: skipCore }, asy
   assert.equal(await page.locator('#viewer-img').getAttribute('alt'), name);
   assert.equal(await page.locator('#viewer-move').inputValue(), String(src.id));
   await page.screenshot({ path: join(shots, 'demo-viewer-1280x800.png') });
+  // browsing the menu (ArrowDown, or choosing an option) moves nothing: only Enter commits
+  await page.focus('#viewer-move');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
   await page.selectOption('#viewer-move', String(dst.id));
+  assert.deepEqual(await clusterNames(), before, 'no move before Enter');
+  await page.press('#viewer-move', 'Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'viewer-move', 'the menu keeps the focus after the move');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#viewer', { state: 'hidden' });
+  // focus back on the moved photo's thumbnail, now in its new cluster
+  await page.waitForFunction(() => document.activeElement?.classList.contains('thumb'), null, { timeout: 2000 }).catch(() => {});
+  assert.deepEqual(await page.evaluate(() => {
+    const a = /** @type {HTMLElement} */ (document.activeElement);
+    return [a.classList.contains('thumb'), a.title, a.closest('.card')?.getAttribute('data-cluster-id')];
+  }), [true, name, String(dst.id)]);
   const afterMove = await clusterNames();
   assert.ok(afterMove.find((c) => c.id === dst.id)?.files.includes(name));
   assert.ok(!afterMove.find((c) => c.id === src.id)?.files.includes(name));
@@ -445,6 +649,12 @@ test('rename a cluster and merge two clusters', { skip: skipCore }, async () => 
   const card = page.locator(`.card[data-cluster-id="${b.id}"]`);
   await card.locator('.merge-target').selectOption(String(a.id));
   await card.locator('.merge').click();
+  // the keyboard stays with the merged cluster (its name field), not on <body>
+  assert.deepEqual(await page.evaluate(() => [document.activeElement?.className, document.activeElement?.closest('.card')?.getAttribute('data-cluster-id')]), ['name', String(a.id)]);
+  // its runners-up were the core's for the cluster before the merge: not shown as if still true
+  const runners = await page.textContent(`.card[data-cluster-id="${a.id}"] .runners`) ?? '';
+  assert.doesNotMatch(runners, /also:/);
+  assert.match(runners, /merged with “/);
   const afterMerge = await clusterNames();
   assert.equal(afterMerge.length, 2);
   const merged = afterMerge.find((c) => c.id === a.id);
@@ -452,6 +662,47 @@ test('rename a cluster and merge two clusters', { skip: skipCore }, async () => 
   assert.deepEqual([...(merged?.files ?? [])].sort(), [...a.files, ...b.files].sort());
   assert.equal(await page.locator('.card').count(), 2);
   assert.equal(await page.locator('#legend li').count(), 2);
+});
+
+test('two clusters renamed alike are shown with distinct names; the rename keeps the focus', { skip: skipCore }, async () => {
+  const [x, y] = await clusterNames();
+  const input = page.locator(`.card[data-cluster-id="${y.id}"] .name`);
+  const yName = y.name;
+  await input.fill(x.name);
+  await input.press('Enter');
+  await page.waitForFunction((id) => /** @type {any} */ (window).vlcDemo.clusters.find((c) => c.id === id)?.name !== undefined, y.id);
+  const shown = await page.locator('.card .name').evaluateAll((els) => els.map((e) => /** @type {HTMLInputElement} */ (e).value));
+  assert.equal(new Set(shown).size, 2, `shown: ${shown}`);
+  assert.ok(shown.includes(x.name));
+  assert.ok(shown.some((n) => n !== x.name && n.startsWith(x.name)), `the second "${x.name}" told apart: ${shown}`);
+  assert.equal(await page.locator('#legend li').evaluateAll((els) => new Set(els.map((e) => e.textContent)).size), 2);
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'name', 'focus stays on the renamed field');
+  // back to its own name (the export tests below expect the names of before)
+  const again = page.locator(`.card[data-cluster-id="${y.id}"] .name`);
+  await again.fill(yName);
+  await again.press('Enter');
+  assert.deepEqual((await clusterNames()).map((c) => c.name), [x.name, yName]);
+});
+
+test('map: focusable with Tab, arrow keys move between photos, Enter enlarges one, focus comes back', { skip: skipCore }, async () => {
+  assert.equal(await page.getAttribute('#map', 'tabindex'), '0');
+  await page.focus('#map');
+  const first = await page.textContent('#map-point') ?? '';
+  assert.match(first, /\.jpg — /, 'the focused point is named');
+  const seen = new Set([first]);
+  for (const key of ['ArrowRight', 'ArrowDown', 'ArrowLeft', 'ArrowUp', 'ArrowRight']) {
+    await page.keyboard.press(key);
+    seen.add(await page.textContent('#map-point') ?? '');
+  }
+  assert.ok(seen.size >= 2, `arrow keys moved between points: ${[...seen]}`);
+  const current = (await page.textContent('#map-point') ?? '').split(' — ')[0];
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#viewer[open]');
+  assert.equal(await page.textContent('#viewer-name'), current);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#viewer', { state: 'hidden' });
+  await page.waitForFunction(() => document.activeElement?.id === 'map', null, { timeout: 2000 }).catch(() => {});
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'map');
 });
 
 test('export JSON: every file with its cluster, the edits included, the errors', { skip: skipCore }, async () => {
@@ -543,6 +794,69 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
   assert.match(await page.textContent('.stage[data-stage=encode] .count') ?? '', /12 \/ 12 · done/, 'encode bar untouched');
 });
 
+/** Whether a beforeunload event now asks the user before leaving. */
+const unloadWarns = () => page.evaluate(() => {
+  const e = new Event('beforeunload', { cancelable: true });
+  window.dispatchEvent(e);
+  return e.defaultPrevented;
+});
+const waitSaved = () => page.waitForFunction(() => !(/** @type {any} */ (window).vlcDemo.unsaved), null, { timeout: 10_000 });
+const sessionView = () => page.evaluate(() => /** @type {any} */ (window).vlcDemo.clusters);
+
+test('session: kept in IndexedDB and restored on reload (without the photos unless allowed); beforeunload warns of unsaved edits', { skip: skipCore, timeout: TIMEOUT }, async () => {
+  await waitSaved();
+  assert.equal(await unloadWarns(), false, 'nothing unsaved: no warning');
+  const [c] = await clusterNames();
+  const input = page.locator(`.card[data-cluster-id="${c.id}"] .name`);
+  await input.fill('kept across reloads');
+  await input.press('Enter');
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).vlcDemo.unsaved), true);
+  assert.equal(await unloadWarns(), true, 'an edit not yet written: the page asks before leaving');
+  await waitSaved();
+  assert.equal(await unloadWarns(), false);
+  const before = await sessionView();
+
+  // reload: the clusters, names and edits come back; the photos were not kept
+  await page.reload();
+  await page.evaluate(() => /** @type {any} */ (window).vlcDemo.restored);
+  assert.deepEqual(await sessionView(), before);
+  assert.match(await page.textContent('#status') ?? '', /Restored the session .* add the same photos again/);
+  assert.equal(await page.locator('#clusters .thumb.missing').count(), 12);
+  assert.equal((await page.evaluate(() => /** @type {any} */ (window).vlcDemo.missing)).length, 15);
+  assert.equal(await page.locator('#export-zip').isDisabled(), true, 'no ZIP without the photos');
+  assert.equal(await page.locator('.card .name').first().inputValue(), 'kept across reloads');
+
+  // re-cluster after the reload: from the saved embeddings, nothing encoded again
+  await page.selectOption('#k2', '3');
+  await page.click('#recluster');
+  await page.waitForFunction(() => !(/** @type {any} */ (window).vlcDemo.running) && /** @type {any} */ (window).vlcDemo.result, null, { timeout: TIMEOUT });
+  const r = await page.evaluate(() => /** @type {any} */ (window).vlcDemo.result);
+  assert.equal(r.encodeRuns, 1);
+  groupsIntact(await clusterNames());
+  assert.equal((await clusterNames()).length, 3);
+
+  // the same photos added again: back in their clusters
+  await dropGeneratedFiles();
+  await page.evaluate(() => /** @type {any} */ (window).vlcDemo.thumbnailsReady);
+  assert.deepEqual(await page.evaluate(() => /** @type {any} */ (window).vlcDemo.missing), []);
+  assert.equal(await page.locator('#clusters .thumb.missing').count(), 0);
+  assert.equal((await clusterNames()).length, 3, 'the clusters stay');
+  assert.equal(await page.locator('#start').isDisabled(), false);
+
+  // allowed to keep the photos: a reload brings them (thumbnails) back too
+  await page.check('#keep-photos');
+  await waitSaved();
+  await page.reload();
+  await page.evaluate(() => /** @type {any} */ (window).vlcDemo.restored);
+  await page.evaluate(() => /** @type {any} */ (window).vlcDemo.thumbnailsReady);
+  assert.deepEqual(await page.evaluate(() => /** @type {any} */ (window).vlcDemo.missing), []);
+  assert.equal(await page.locator('#clusters .thumb img[src^="blob:"]').count(), 12);
+  assert.equal(await page.locator('#keep-photos').isChecked(), true);
+  // not kept for the tests that follow (they reload the page and add the photos again)
+  await page.uncheck('#keep-photos');
+  await waitSaved();
+});
+
 test('model cache: a second run loads the model from Cache Storage, not the network', { skip: skipCore, timeout: TIMEOUT }, async () => {
   const cached = await page.evaluate(async () => {
     const c = await caches.open('vlcluster-models');
@@ -628,6 +942,76 @@ test('model by hub id (?model=…&hub=…&dtype=q8): the quantized files from th
     await hub.close();
     await page.goto(`${origin}/web/demo/`);
   }
+});
+
+test('phone, 220 photos: the progress is in view after tapping Group; the map shows every cluster, the smallest not hidden; an ETA is given', { skip: skipCore, timeout: 4 * TIMEOUT }, async () => {
+  const phone = await context.newPage();
+  phone.on('pageerror', (e) => pageErrors.push(e.message));
+  phone.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  phone.on('dialog', (d) => d.accept());
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${origin}/web/demo/`);
+  await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.restored);
+  if (!(await phone.locator('#clear').isDisabled())) await phone.click('#clear');
+  const SIZES = [120, 89, 11];
+  await phone.evaluate(async (sizes) => {
+    const files = [];
+    for (let g = 0; g < sizes.length; g++) {
+      for (let j = 0; j < sizes[g]; j++) {
+        const c = new OffscreenCanvas(160 + (j % 40), 120 + (j % 17));
+        const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+        x.fillStyle = ['#dd2222', '#22aa22', '#2222dd'][g];
+        x.fillRect(0, 0, c.width, c.height);
+        x.fillStyle = ['#ffffff', '#000000', '#ffff00'][g];
+        for (let s = 0; s < 6 + (j % 5); s++) {
+          if (g === 0) x.fillRect(0, s * 18 + (j % 9), c.width, 6 + (j % 4));
+          else if (g === 1) x.fillRect((s * 31 + j) % c.width, (s * 23 + 3 * j) % c.height, 20, 20);
+          else { x.beginPath(); x.arc((s * 41 + 5 * j) % c.width, (s * 29 + j) % c.height, 9 + (j % 6), 0, 7); x.fill(); }
+        }
+        files.push(new File([await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })], `s${g}_${j}.jpg`, { type: 'image/jpeg', lastModified: 1 }));
+      }
+    }
+    /** @type {any} */ (window).vlcDemo.addFiles(files);
+  }, SIZES);
+  await phone.selectOption('#k', '3');
+  await phone.evaluate(() => window.scrollTo(0, 0));
+  await phone.click('#start');
+  // the bars are on screen (smooth scroll: give it a moment)
+  await phone.waitForFunction(() => {
+    const r = /** @type {HTMLElement} */ (document.querySelector('#progress .stage[data-stage=decode]')).getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight;
+  }, null, { timeout: 5000 });
+  /** @type {string[]} the bars' texts while it runs */
+  const etaSeen = [];
+  while (await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.running)) {
+    etaSeen.push(...await phone.locator('.stage .count').allTextContents());
+    await phone.waitForTimeout(150);
+  }
+  const clusters = await phone.evaluate(() => /** @type {any} */ (window).vlcDemo.clusters);
+  assert.equal(clusters.length, 3, await phone.textContent('#status') ?? '');
+  assert.equal(clusters.reduce((a, c) => a + c.members.length, 0), 220);
+  // every cluster's dots can be seen: pixels of its colour on the map, several per photo
+  const visible = await phone.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('#map'));
+    const d = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d')).getImageData(0, 0, c.width, c.height).data;
+    const probe = /** @type {CanvasRenderingContext2D} */ (new OffscreenCanvas(1, 1).getContext('2d'));
+    return [...document.querySelectorAll('#legend li')].map((li) => {
+      probe.fillStyle = /** @type {HTMLElement} */ (li).style.getPropertyValue('--c');
+      probe.fillRect(0, 0, 1, 1);
+      const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30) n++;
+      return { label: li.textContent, n, members: Number(/\((\d+)\)$/.exec(li.textContent ?? '')?.[1]) };
+    });
+  });
+  for (const v of visible) assert.ok(v.n >= 8 * v.members, `${v.label}: ${v.n} px of its colour for ${v.members} photos`);
+  // the smallest cluster (drawn last) is not hidden under the others: about as many pixels per photo as the largest
+  const [largest, smallest] = [visible.reduce((a, b) => (b.members > a.members ? b : a)), visible.reduce((a, b) => (b.members < a.members ? b : a))];
+  assert.ok(smallest.n / smallest.members >= 0.8 * (largest.n / largest.members), JSON.stringify(visible));
+  // an ETA was shown while it ran, from the recent rate (lib.js etaRecent; node test above)
+  assert.ok(etaSeen.some((t) => /about .* left/.test(t)), `no ETA seen: ${etaSeen.slice(0, 5)}`);
+  await phone.screenshot({ path: join(shots, 'demo-390x844-220-photos.png'), fullPage: true });
+  await phone.close();
 });
 
 test('privacy: every request stayed on the page origin; no page or console errors', { skip: skipBrowser }, async () => {
