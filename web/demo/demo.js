@@ -436,6 +436,8 @@ function scheduleSave() {
   const serial = ++saveSerial;
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
+    // The page may have been cleared (or a new run begun) within the 200 ms: nothing to keep.
+    if (!S.clusters || !S.result) return;
     saveSession(sessionObject()).then(() => {
       if (serial === saveSerial) S.unsaved = false;
     }, (e) => setStatus(`Could not keep the session in this browser: ${e?.message ?? e}`, true));
@@ -463,7 +465,8 @@ async function restoreSession() {
   try {
     saved = await loadSession();
   } catch { return; /* no IndexedDB (private mode): nothing to restore */ }
-  if (!saved || S.files.length) return;
+  // A session without a result (saved by an older page, or cut short) has nothing to show.
+  if (!saved || !saved.result || !saved.clusters || S.files.length) return;
   const photos = /** @type {File[] | null} */ (saved.photos);
   S.files = photos ?? saved.files.map(placeholderFile);
   S.missing = new Set(photos ? [] : S.files.map((_, i) => i));
