@@ -5,6 +5,7 @@
 #include <cmath>
 #include "vlc/backend.hpp"
 #include "vlc/components.hpp"
+#include "vlc/noun_filter.hpp"  // select_rows
 #include "vlc/error.hpp"
 #include "vlc/kmeans.hpp"
 #include "vlc/parallel.hpp"
@@ -322,9 +323,9 @@ Labels cluster_connected(const SparseMatrixD& affinity, const SpectralOptions& o
 
 // Rows `keep` of a matrix, and the rest filled with the mean of the kept rows of the same label.
 RowMatrixD expand_rows(const RowMatrixD& kept, const std::vector<int>& keep, const Labels& labels, int k) {
-  const Eigen::Index m = static_cast<Eigen::Index>(labels.size());
-  RowMatrixD out = RowMatrixD::Zero(m, kept.cols());
   if (kept.rows() == 0) return RowMatrixD();
+  const Eigen::Index m = static_cast<Eigen::Index>(labels.size());
+  RowMatrixD out(m, kept.cols());
   RowMatrixD mean = RowMatrixD::Zero(k, kept.cols());
   std::vector<int> count(k, 0);
   for (std::size_t r = 0; r < keep.size(); ++r) {
@@ -333,8 +334,6 @@ RowMatrixD expand_rows(const RowMatrixD& kept, const std::vector<int>& keep, con
   }
   for (int c = 0; c < k; ++c)
     if (count[c] > 0) mean.row(c) /= count[c];
-  std::vector<char> is_kept(m, 0);
-  for (int i : keep) is_kept[i] = 1;
   for (Eigen::Index i = 0; i < m; ++i) out.row(i) = mean.row(labels[i]);
   for (std::size_t r = 0; r < keep.size(); ++r) out.row(keep[r]) = kept.row(static_cast<Eigen::Index>(r));
   return out;
@@ -366,8 +365,7 @@ Labels spectral_clustering(const SparseMatrixD& affinity, const SpectralOptions&
     for (SparseMatrixD::InnerIterator it(a, i); it; ++it) entries.emplace_back(index[i], index[it.col()], it.value());
   SparseMatrixD sub(static_cast<int>(keep.size()), static_cast<int>(keep.size()));
   sub.setFromTriplets(entries.begin(), entries.end());
-  RowMatrixF sub_features(static_cast<Eigen::Index>(keep.size()), features->cols());
-  for (std::size_t r = 0; r < keep.size(); ++r) sub_features.row(static_cast<Eigen::Index>(r)) = features->row(keep[r]);
+  const RowMatrixF sub_features = select_rows(*features, keep);
   SpectralEmbedding e;
   const Labels sub_labels = cluster_connected(sub, o, &e, &sub_features);
 
