@@ -101,6 +101,7 @@ std::vector<int> unique_choice(const std::vector<std::vector<int>>& ranked, cons
   const int k = static_cast<int>(ranked.size());
   std::vector<int> chosen(k, -1), next(k, 0);
   std::vector<char> taken(static_cast<std::size_t>(votes.cols()), 0);
+  const VectorD total = votes.rowwise().sum();  // once: the rounds below are k × k
   for (int round = 0; round < k; ++round) {
     // The unassigned cluster whose current candidate has the largest vote share goes next.
     int pick = -1;
@@ -112,8 +113,7 @@ std::vector<int> unique_choice(const std::vector<std::vector<int>>& ranked, cons
         chosen[c] = ranked[c][0];
         continue;
       }
-      const double total = votes.row(c).sum();
-      const double share = total > 0 ? votes(c, ranked[c][next[c]]) / total : 0;
+      const double share = total(c) > 0 ? votes(c, ranked[c][next[c]]) / total(c) : 0;
       if (share > best) best = share, pick = c;
     }
     if (pick < 0) break;
