@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 import { startServer } from '../serve.mjs';
 import { serveHub } from '../../testing/hub.mjs';
 import {
-  crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, autoKmax, fanOut, etaRecent, uniqueNames, nextPointTowards,
+  crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, fanOut, etaRecent, uniqueNames, nextPointTowards,
 } from '../lib.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -93,11 +93,6 @@ test('toCSV: one row per clustered file, RFC 4180 quoting', () => {
   const files = ['p1.jpg', 'with,comma.jpg', 'q"uote.jpg'].map((n) => new File([], n));
   const csv = toCSV([{ id: 4, name: 'beach, "sunny"', members: [2, 0] }, { id: 1, name: 'dog', members: [1] }], files);
   assert.equal(csv, 'file,cluster_id,cluster_name\r\np1.jpg,4,"beach, ""sunny"""\r\n"with,comma.jpg",1,dog\r\n"q""uote.jpg",4,"beach, ""sunny"""\r\n');
-});
-
-test('autoKmax: min(50, ⌊M/2⌋), at least 2; the package default from M = 250 on', () => {
-  assert.deepEqual([2, 3, 4, 5, 12, 15, 99, 100, 101, 250, 10_000].map(autoKmax), [2, 2, 2, 2, 6, 7, 49, 50, 50, 50, 50]);
-  for (const m of [250, 251, 1000]) assert.equal(autoKmax(m), Math.min(50, Math.floor(m / 5)));
 });
 
 test('fanOut: points on one spot spread around it, every one apart; lone points stay', () => {
@@ -780,12 +775,17 @@ test('change K: re-cluster with 3 and with auto without encoding the photos agai
     groupsIntact(clusters);
     if (k === '3') assert.equal(clusters.length, 3);
     else {
-      // Automatic K with the demo's kmax = min(50, ⌊M/2⌋): candidates 2..6 for 12 photos, fewer
-      // when near-duplicates (the tiny model's embeddings of similar test photos) are merged:
-      // K < the number of distinct photos.
+      // Automatic K with the core's rule (default_kmax, the CLI's and the package's; no range of
+      // the demo's own): the candidates are what the core's kRange gives for the photos left after
+      // near-duplicates (the tiny model's embeddings of similar test photos) are merged.
       const copies = r.duplicateGroups.reduce((/** @type {number} */ s, /** @type {number[]} */ g) => s + g.length - 1, 0);
-      const top = Math.min(6, 12 - copies - 1);
-      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), Array.from({ length: top - 1 }, (_, i) => i + 2));
+      const range = await page.evaluate(async (m) => {
+        const { loadVlcModule } = await import('../src/cluster.js');
+        return (await loadVlcModule({ url: new URL('../dist/vlc_wasm.mjs', location.href).href })).kRange(m, 2, 0);
+      }, 12 - copies);
+      assert.deepEqual(r.kCurve.map((/** @type {any} */ p) => p.k), Array.from({ length: range[1] - range[0] + 1 }, (_, i) => i + range[0]));
+      // default_kmax = min(50, M − 1, max(2, ⌊M/5⌋, min(⌊M/2⌋, 9))): 6 for 12 photos
+      if (copies === 0) assert.deepEqual(range, [2, 6]);
       assert.ok(r.kCurve.some((/** @type {any} */ p) => p.k === r.k));
       assert.equal(clusters.length, r.k);
     }
