@@ -87,7 +87,7 @@ async function checkBin(app, env, tmp) {
   const hub = await serveHub();
   try {
     const photos = join(tmp, 'photos');
-    writePhotoFolder(photos);
+    await writePhotoFolder(photos);
     const bin = join(app, 'node_modules/.bin/vlcluster');
     const { code, stderr } = await new Promise((resolve) => {
       execFile(bin, ['photos', photos, '--model', 'test/tiny-clip', '--out', join(tmp, 'out'), '--engine', 'wasm'], {
