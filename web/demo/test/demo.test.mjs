@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { startServer } from '../serve.mjs';
+import { syntheticPhoto } from '../bench.mjs';
 import { serveHub } from '../../testing/hub.mjs';
 import {
   crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, fanOut, etaRecent, uniqueNames, nextPointTowards,
@@ -422,6 +423,66 @@ test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} o
     }
   } finally {
     await encoder.dispose();
+  }
+});
+
+/**
+ * The demo's decoding of a JPEG (1800×1200, made with jpeg-js: the same bytes for every page) and
+ * of a PNG in `p`: decoded sizes, the CLIP tensors, and the thumbnails' sizes.
+ * @param {import('playwright-core').Page} p
+ */
+async function decodeInPage(p, jpegB64) {
+  return p.evaluate(async ({ jpegB64 }) => {
+    const { decodeForClip, makeThumbnail } = await import('./decode.js');
+    const { preprocessImage } = await import('../src/preprocess.js');
+    const jpeg = new Blob([Uint8Array.from(atob(jpegB64), (c) => c.charCodeAt(0))], { type: 'image/jpeg' });
+    const c = new OffscreenCanvas(900, 700);
+    const x = /** @type {OffscreenCanvasRenderingContext2D} */ (c.getContext('2d'));
+    x.fillStyle = '#2a6'; x.fillRect(0, 0, 900, 700); x.fillStyle = '#fd0'; x.fillRect(100, 100, 400, 300);
+    const png = await c.convertToBlob({ type: 'image/png' });
+    const out = [];
+    for (const blob of [jpeg, png]) {
+      const img = await decodeForClip(blob);
+      const t = preprocessImage(img);
+      const thumb = await createThumbSize(await makeThumbnail(blob));
+      out.push({ size: [img.width, img.height], tensor: Array.from(t.subarray(0, 3 * 224 * 224)), thumb });
+    }
+    return out;
+    /** the size of a thumbnail JPEG, read from its header (no decoder needed) */
+    async function createThumbSize(/** @type {Blob} */ b) {
+      const { readJpegInfo } = await import('../src/preprocess.js');
+      const info = readJpegInfo(new Uint8Array(await b.arrayBuffer()));
+      return info ? [info.width, info.height] : null;
+    }
+  }, { jpegB64 });
+}
+
+test('decode without createImageBitmap (deleted before the page loads): CLIP pixels and thumbnails through ImageDecoder, and through <img> without that either', { skip: skipBrowser, timeout: TIMEOUT }, async () => {
+  const jpegB64 = Buffer.from(syntheticPhoto(3, 1800, 1200)).toString('base64');
+  const reference = await decodeInPage(page, jpegB64);
+  for (const removed of [['createImageBitmap'], ['createImageBitmap', 'ImageDecoder']]) {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.addInitScript((names) => {
+      for (const n of names) { delete /** @type {any} */ (window)[n]; delete /** @type {any} */ (Window.prototype)[n]; }
+    }, removed);
+    try {
+      await p.goto(`${origin}/web/demo/`);
+      assert.deepEqual(await p.evaluate((names) => names.map((n) => typeof /** @type {any} */ (window)[n]), removed), removed.map(() => 'undefined'));
+      const got = await decodeInPage(p, jpegB64);
+      got.forEach((g, i) => {
+        const want = reference[i];
+        assert.deepEqual(g.size, want.size, `${removed}: image ${i} decoded at the same size`);
+        assert.deepEqual(g.thumb, want.thumb, `${removed}: thumbnail ${i} of the same size`);
+        // the browser's downscale drawn on a canvas instead of createImageBitmap's: a little apart
+        let s = 0;
+        for (let j = 0; j < g.tensor.length; j++) s += Math.abs(g.tensor[j] - want.tensor[j]);
+        assert.ok(s / g.tensor.length < 0.05, `${removed}: image ${i}: mean |Δ| of the CLIP tensor ${(s / g.tensor.length).toFixed(4)}`);
+      });
+      assert.deepEqual(got.map((g) => g.size), [[672, 448], [576, 448]], 'both downscaled to a shorter side of 448');
+    } finally {
+      await p.close();
+    }
   }
 });
 
