@@ -395,7 +395,7 @@ test('decode: large photos are decoded downscaled (448 px shorter side), small o
   }
 });
 
-test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} of the full-resolution path (tiny CLIP)`, { skip: skipBrowser, timeout: TIMEOUT }, async () => {
+test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} of the full-resolution path (tiny CLIP)`, { skip: skipBrowser, timeout: TIMEOUT }, async (t) => {
   const ort = await import('onnxruntime-web');
   const { Encoder } = await import('../../src/encoder.js');
   const dir = join(root, 'models/tiny-clip/');
@@ -415,6 +415,7 @@ test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} o
       for (let j = 0; j < d; j++) { ab += a[j] * b[j]; aa += a[j] * a[j]; bb += b[j] * b[j]; }
       return ab / Math.sqrt(aa * bb);
     });
+    t.diagnostic(`cosine fast vs full resolution: ${cos.map((x) => x.toFixed(5)).join(', ')}`);
     for (const c of cos) assert.ok(c >= EMBEDDING_TOLERANCE, `cosine ${c.toFixed(5)} < ${EMBEDDING_TOLERANCE} (all: ${cos.map((x) => x.toFixed(5)).join(', ')})`);
     // and the pixels CLIP sees differ by little (mean absolute difference of the normalised tensors)
     for (const c of cases) {
