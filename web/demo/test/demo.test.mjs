@@ -326,7 +326,8 @@ test('page: privacy note, model choice, the bundled model selected, no photos ye
 });
 
 /** Cosine similarity of the fast decoding's embeddings with the full-resolution path's, at least. */
-const EMBEDDING_TOLERANCE = 0.995;
+// (measured 1 − cosine ≈ 2–3e-6 and mean |Δ| of the tensors 0.0035–0.0043: a margin of ≈ 30× and ≈ 5×)
+const EMBEDDING_TOLERANCE = 0.9999;
 
 /**
  * Makes a photo-like JPEG of `w`×`h` in the page (gradients, shapes, fine noise), optionally with
@@ -415,13 +416,14 @@ test(`decode: embeddings of the fast path within cosine ${EMBEDDING_TOLERANCE} o
       for (let j = 0; j < d; j++) { ab += a[j] * b[j]; aa += a[j] * a[j]; bb += b[j] * b[j]; }
       return ab / Math.sqrt(aa * bb);
     });
-    t.diagnostic(`cosine fast vs full resolution: ${cos.map((x) => x.toFixed(5)).join(', ')}`);
+    t.diagnostic(`1 − cosine, fast vs full resolution: ${cos.map((x) => (1 - x).toExponential(1)).join(', ')}`);
     for (const c of cos) assert.ok(c >= EMBEDDING_TOLERANCE, `cosine ${c.toFixed(5)} < ${EMBEDDING_TOLERANCE} (all: ${cos.map((x) => x.toFixed(5)).join(', ')})`);
     // and the pixels CLIP sees differ by little (mean absolute difference of the normalised tensors)
     for (const c of cases) {
       const a = floats(c.fast); const b = floats(c.full);
       let s = 0; for (let j = 0; j < a.length; j++) s += Math.abs(a[j] - b[j]);
-      assert.ok(s / a.length < 0.05, `mean |Δ| of the preprocessed tensors ${(s / a.length).toFixed(4)}`);
+      t.diagnostic(`mean |Δ| of the preprocessed tensors: ${(s / a.length).toFixed(4)}`);
+      assert.ok(s / a.length < 0.02, `mean |Δ| of the preprocessed tensors ${(s / a.length).toFixed(4)}`);
     }
   } finally {
     await encoder.dispose();
