@@ -276,6 +276,16 @@ void expand_to_copies(Result& r, const Duplicates& dup) {
   r.duplicate_groups = dup.groups;
 }
 
+// Automatic K over images that hold only `unique` distinct ones: more clusters than distinct
+// images cannot be told apart, and Lanczos asked for more eigenpairs than the graph has
+// directions (10 photos × 50 copies, candidates up to 50) converges slowly or not at all.
+// So the default upper end is capped at the number of distinct images.
+Options capped_k_range(const Options& o, Eigen::Index unique) {
+  Options capped = o;
+  if (o.k == 0 && o.kmax == 0) capped.kmax = std::max(2, static_cast<int>(unique));
+  return capped;
+}
+
 }  // namespace
 
 Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& o) {
@@ -294,7 +304,7 @@ Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& template
   // 10, since its candidates stop below the number of images it sees (the eigengap needs
   // λ_{K+1}): 12 photos of 3 subjects merged to 3 would allow only K = 2. Otherwise the images
   // are clustered as they are.
-  if (unique < std::max<Eigen::Index>(o.k, o.k == 0 ? 10 : 2)) return cluster_all(images, templates, o);
+  if (unique < std::max<Eigen::Index>(o.k, o.k == 0 ? 10 : 2)) return cluster_all(images, templates, capped_k_range(o, unique));
   Options inner = o;
   inner.duplicate_cosine = 0;
   // Fewer distinct images may not leave q neighbours each: use all there are.
