@@ -7,9 +7,7 @@
 #include "vlc/rad.hpp"
 
 namespace vlc {
-namespace {
 
-// mirror[p] = the stored position of (j, i) for the entry p = (i, j) of a symmetric pattern.
 std::vector<int> transpose_positions(const SparseMatrixD& pattern) {
   const int* outer = pattern.outerIndexPtr();
   const int* inner = pattern.innerIndexPtr();
@@ -24,6 +22,14 @@ std::vector<int> transpose_positions(const SparseMatrixD& pattern) {
     }
   return mirror;
 }
+
+std::vector<Neighbours> Backend::ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                                       const SparseNtkOptions& options,
+                                                       std::vector<SparseNtkStats>* stats) const {
+  return vlc::ntk_neighbours_sparse(images, nouns, options, stats);
+}
+
+namespace {
 
 class CpuSandwich final : public SandwichOperator {
  public:
