@@ -57,7 +57,7 @@ compare_ranks() {
     fi
     if /usr/bin/python3 tests/mpi/compare.py "$work/$name.ref.json" "$work/$name.ref.npy" "$out.json" "$out.npy" "$n" \
         >"$out.cmp" 2>&1; then
-      pass "$name at N = $n: $(grep '^ok labels' "$out.cmp" | cut -c4-)"
+      pass "$name at N = $n: $(grep '^ok labels' "$out.cmp" | cut -c11-); $(grep '^ok eigen' "$out.cmp" | cut -c10-)"
     else
       fail "$name at N = $n:"; grep -v "^ok " "$out.cmp"
     fi

@@ -11,9 +11,11 @@ Checks, each with its tolerance:
            not bit for bit)
   k        equal
   nouns    the kept nouns equal (the noun filter is replicated: bit-identical input)
-  beta     RAD's template weights within 1e-6 (the masked products are bit-identical; the
-           tolerance covers the mirrored summation only)
-  eigen    the top-k eigenvalues within 1e-6
+  beta     RAD's template weights within 1e-6 (the masked products are the core's row kernel,
+           but the NTK Gram blocks group a rank's rows differently, so K values may differ in
+           the last float bits; measured differences are ~1e-14)
+  eigen    the top-k eigenvalues within 1e-6, and at least one below 1 (one the deflated
+           solver computed, SLEPc in the MPI build: otherwise the case would not test it)
   device   options.device names the MPI backend with RANKS ranks
 """
 import json
@@ -53,7 +55,9 @@ db = max([abs(x - y) for x, y in zip(ref["beta"], run["beta"])] + [0.0]) if len(
 check("beta", db <= 1e-6, "max |Δβ| %.2e (tolerance 1e-6)" % db)
 de = (max([abs(x - y) for x, y in zip(ref["eigenvalues"], run["eigenvalues"])] + [0.0])
       if len(ref["eigenvalues"]) == len(run["eigenvalues"]) else 1)
-check("eigen", de <= 1e-6, "max |Δλ| %.2e (tolerance 1e-6)" % de)
+deflated = sum(1 for x in run["eigenvalues"] if x < 1 - 1e-9)
+check("eigen", de <= 1e-6 and deflated > 0,
+      "max |Δλ| %.2e (tolerance 1e-6), %d of %d from the deflated solver" % (de, deflated, len(run["eigenvalues"])))
 device = run["options"]["device"]
 check("device", device.startswith("mpi:%s " % ranks), device)
 sys.exit(1 if failed else 0)
