@@ -3,8 +3,6 @@
 #include "eigen.hpp"
 #include "runtime.hpp"
 #include "vlc/error.hpp"
-#include "vlc/parallel.hpp"
-#include "vlc/device_math.hpp"
 #include "vlc/rad.hpp"
 
 namespace vlc::mpi {
@@ -38,12 +36,7 @@ class MpiSandwich final : public SandwichOperator {
     if (mirror_.empty()) mirror_ = transpose_positions(pattern_);
     masked_sandwich_upper_values(s_, pattern_, x, out, static_cast<int>(own_.begin), static_cast<int>(own_.end));
     allgather_blocks(out, first_, MPI_DOUBLE, 1);
-    const int* po = pattern_.outerIndexPtr();
-    const int* pi = pattern_.innerIndexPtr();
-    parallel_for(0, pattern_.rows(), [&](std::int64_t row) {
-      const int i = static_cast<int>(row);
-      for (int p = po[i]; p < po[i + 1] && pi[p] < i; ++p) out[p] = out[mirror_[p]];
-    });
+    copy_lower_from_mirror(pattern_, mirror_, out);
   }
 
  private:
@@ -53,32 +46,6 @@ class MpiSandwich final : public SandwichOperator {
   std::vector<std::int64_t> first_;
   RowBlock own_;
   std::vector<int> mirror_;
-};
-
-// §4's operator split by rows (used where Spectra still runs: the map's extra run and
-// automatic K run on every rank with this mat-vec).
-class MpiMatVec final : public MatVecOperator {
- public:
-  MpiMatVec(const SparseMatrixD& a, const VectorD& scale)
-      : a_(a), scale_(scale), blocks_(blocks_by_entries(a.outerIndexPtr(), static_cast<int>(a.rows()), size())),
-        first_(block_offsets(blocks_, [](std::int64_t row) { return row; })), own_(blocks_[rank()]) {}
-  void apply(const double* x, double* y) override {
-    const int* outer = a_.outerIndexPtr();
-    const int* inner = a_.innerIndexPtr();
-    const double* value = a_.valuePtr();
-    const double* scale = scale_.data();
-    parallel_for(own_.begin, own_.end, [&](std::int64_t i) {
-      y[i] = dm::normalized_row(static_cast<int>(i), outer, inner, value, scale, x);
-    });
-    allgather_blocks(y, first_, MPI_DOUBLE, 1);
-  }
-
- private:
-  const SparseMatrixD& a_;
-  const VectorD& scale_;
-  std::vector<RowBlock> blocks_;
-  std::vector<std::int64_t> first_;
-  RowBlock own_;
 };
 
 class MpiBackend final : public Backend {
@@ -129,9 +96,8 @@ class MpiBackend final : public Backend {
   }
 
   std::unique_ptr<MatVecOperator> normalized_matvec(const SparseMatrixD& a, const VectorD& scale) const override {
-    require(a.rows() == a.cols() && scale.size() == a.rows(), "mat-vec: A is ", a.rows(), "×", a.cols(),
-            " with ", scale.size(), " scale entries");
-    return std::make_unique<MpiMatVec>(a, scale);
+    // Only reached when deflated_eigenpairs declines, which it never does here (SLEPc runs §4).
+    return cpu_backend().normalized_matvec(a, scale);
   }
 
   bool deflated_eigenpairs(const SparseMatrixD& a, const VectorD& scale, const std::vector<int>& component_of,

@@ -5,7 +5,6 @@
 //                             (the core's ε-sparse path, rows [begin, end)); lists allgathered
 //   §3 masked_sandwich        rank r: (S X S) on Ω for its rows (equal shares of Ω's entries),
 //                             the core's row kernel; values allgathered, lower triangle mirrored
-//   §4 normalized_matvec      rank r: its rows of D^{-1/2} A D^{-1/2} x; allgathered
 //   §4 deflated_eigenpairs    SLEPc Krylov–Schur on a PETSc MPIAIJ matrix (eigen.cpp)
 //
 // Every rank runs the same vlc::cluster composition on the same data, so everything between

@@ -99,6 +99,10 @@ class Backend {
 // mirror[p] = the stored position of (j, i) for the entry p = (i, j) of a symmetric CSR
 // pattern (throws vlc::Error naming an entry without a mirror). For apply_symmetric.
 std::vector<int> transpose_positions(const SparseMatrixD& pattern);
+// out[p] = out[mirror[p]] for every stored position below the diagonal: the lower triangle of
+// a symmetric result whose upper triangle is computed (CPU and MPI apply_symmetric).
+void copy_lower_from_mirror(const SparseMatrixD& pattern, const std::vector<int>& mirror, double* out);
+
 
 // The CPU backend (OpenMP when available); lives for the whole program.
 const Backend& cpu_backend();
