@@ -3,7 +3,8 @@
 # ranks (oversubscribed: the machine may have fewer cores) must give the single-process
 # build's answer for the same seed: labels equal up to a permutation (or ARI >= 0.99, reason in
 # tests/mpi/compare.py), same K and kept nouns, β and eigenvalues within 1e-6. On the classic
-# synthetic data (fixed and automatic K) and on a CLIP-faithful setting (dogs). Plus: bad input
+# synthetic data (fixed and automatic K) and on the quality benchmark's CLIP-faithful settings
+# (dogs at N = 1..4; stl10 and cifar20 at two rank counts each, for time). Plus: bad input
 # gives one clear error, not one per rank. Builds build/mpi (-DVLC_USE_MPI=ON) and the reference
 # vlcluster in build/native when missing. Ends with one line "N passed, N failed".
 set -uo pipefail
@@ -40,17 +41,19 @@ mpirun_n() { local n=$1; shift; mpirun --oversubscribe -np "$n" "$@"; }
 work=$(mktemp -d /tmp/vlc_mpi_XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$ref" synth --out "$work/synth" --m 1200 --k 8 --seed 5 --quiet || fail "synth (classic)"
-"$ref" synth --out "$work/dogs" --setting dogs --m 900 --seed 5 --quiet || fail "synth --setting dogs"
+for setting in dogs stl10 cifar20; do
+  "$ref" synth --out "$work/$setting" --setting "$setting" --m 900 --seed 5 --quiet || fail "synth --setting $setting"
+done
 
-# compare_ranks <name> <data dir> <cluster options...>: reference once, then N = 1..4.
+# compare_ranks <name> <data dir> <cluster options...>: reference once, then N = $ranks (1..4).
 compare_ranks() {
-  local name=$1 data=$2; shift 2
+  local name=$1 data=$2 ranks=${ranks:-1 2 3 4}; shift 2
   local args=(cluster --images "$data/images.npy" --nouns "$data/nouns.npy" --vocab "$data/words.txt" --quiet "$@")
   if ! "$ref" "${args[@]}" --out "$work/$name.ref.json" --labels-out "$work/$name.ref.npy"; then
     fail "$name: single-process reference run"
     return
   fi
-  for n in 1 2 3 4; do
+  for n in $ranks; do
     local out="$work/$name.$n"
     if ! mpirun_n "$n" "$bin" "${args[@]}" --out "$out.json" --labels-out "$out.npy" >"$out.log" 2>&1; then
       fail "$name at N = $n: mpirun failed"; tail -5 "$out.log"; continue
@@ -66,6 +69,9 @@ compare_ranks() {
 compare_ranks synth-k8 "$work/synth" --k 8 --seed 11
 compare_ranks synth-auto "$work/synth" --seed 12
 compare_ranks dogs-k15 "$work/dogs" --k 15 --seed 13
+# The quality benchmark's other two settings (bench/quality.py), at two rank counts each.
+ranks="2 4" compare_ranks stl10-k10 "$work/stl10" --k 10 --seed 14
+ranks="2 3" compare_ranks cifar20-k20 "$work/cifar20" --k 20 --seed 15
 
 # Bad input: every rank meets the same error; rank 0 alone reports it, once, naming the file.
 printf 'not a npy file' >"$work/bad.npy"
