@@ -32,6 +32,12 @@
 #include "vlc/metrics.hpp"
 #include "vlc/parallel.hpp"
 #include "vlc/synthetic.hpp"
+#if defined(VLC_HAVE_MPI)
+// The MPI build (-DVLC_USE_MPI=ON, docs/distributed.md): `mpirun -np N vlcluster cluster ...`.
+#include "mpi/backend.hpp"
+#include "mpi/read.hpp"
+#include "mpi/runtime.hpp"
+#endif
 
 namespace {
 
@@ -738,7 +744,11 @@ int run_cluster(int argc, char** argv) {
   // --- read and check the inputs
   auto t_read = Clock::now();
   progress.update("read", 0);
+#if defined(VLC_HAVE_MPI)
+  vlc::RowMatrixF images = vlc::mpi::read_matrix_by_blocks(images_path, "M×d (images × embedding dimension)");
+#else
   vlc::RowMatrixF images = vlc::npy::read_matrix(images_path, "M×d (images × embedding dimension)");
+#endif
   const Eigen::Index m = images.rows(), d = images.cols();
   // Without --q, small sets get q = max(1, min(30, ⌊(M−1)/3⌋)), as the npm package's defaultQ:
   // q must be below M, and a neighbourhood of a third of all images no longer separates clusters.
@@ -796,6 +806,10 @@ int run_cluster(int argc, char** argv) {
 
   // --- cluster
   opt.progress = [&progress](const std::string& stage, double f) { progress.update(stage, f); };
+#if defined(VLC_HAVE_MPI)
+  if (opt.device == vlc::Device::Cuda) usage_fail("--device cuda: the MPI build runs on the ranks' CPUs");
+  opt.backend = vlc::mpi::make_backend();
+#endif
   vlc::Result result;
   try {
     result = vlc::cluster(images, templates, opt);
@@ -806,6 +820,9 @@ int run_cluster(int argc, char** argv) {
   progress.clear();
   check_result(result, opt);
   for (const auto& t : result.timings) timings.push_back(t);
+#if defined(VLC_HAVE_MPI)
+  if (!vlc::mpi::is_root()) return 0;  // every rank holds the result; rank 0 writes it
+#endif
 
   // --- metrics
   double acc = 0, nmi = 0, ari = 0;
@@ -1123,6 +1140,14 @@ int run_synth(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(VLC_HAVE_MPI)
+  vlc::mpi::Runtime mpi_runtime(&argc, &argv);
+  // Every rank runs the same steps and meets the same errors: rank 0 alone speaks and writes.
+  if (!vlc::mpi::is_root()) {
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) return 1;
+    if (argc >= 2 && !std::strcmp(argv[1], "synth")) return 0;
+  }
+#endif
   try {
     if (argc < 2) {
       std::fputs(kMainHelp, stderr);

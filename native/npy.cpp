@@ -372,12 +372,17 @@ void require_nonempty(const Array& a) {
 }
 }  // namespace
 
-RowMatrixF read_matrix(const std::string& path, const std::string& expected) {
+Array open_matrix(const std::string& path, const std::string& expected) {
   Array a(path);
   a.require_float("embeddings");
   a.require_ndim(2, expected);
   require_nonempty(a);
   require_int_range(a);
+  return a;
+}
+
+RowMatrixF read_matrix(const std::string& path, const std::string& expected) {
+  const Array a = open_matrix(path, expected);
   RowMatrixF m(a.shape()[0], a.shape()[1]);
   a.copy_floats(0, a.header().count(), m.data());
   return m;

@@ -72,6 +72,10 @@ class Array {
   Header header_;
 };
 
+// A 2-D float file opened and checked as read_matrix does, before any data is read (the MPI
+// build reads its rank's rows of it: native/mpi/read.hpp).
+Array open_matrix(const std::string& path, const std::string& expected = "2-D (rows × columns)");
+
 // A 2-D float file as an M×d float32 matrix. `expected` describes the shape for errors.
 RowMatrixF read_matrix(const std::string& path, const std::string& expected = "2-D (rows × columns)");
 

@@ -130,3 +130,54 @@ TEST_CASE("ntk_affinities gives one mutual-kNN graph per template", "[ntk][ntk-s
     REQUIRE(stats[b].edges == graphs[b].nonZeros() / 2);
   }
 }
+
+TEST_CASE("ε-sparse NTK by row blocks (the MPI build's split) gives the whole run's lists to float rounding",
+          "[ntk][ntk-sparse]") {
+  const auto data = peaked_data(500, 6, 33);
+  for (const double epsilon : {1e-4, 0.45}) {  // 0.45: many rows through the dense fallback too
+    vlc::SparseNtkOptions o;
+    o.q = 10;
+    o.epsilon = epsilon;
+    o.value_epsilon = 1e-7;
+    o.block_rows = 40;
+    const auto whole = vlc::ntk_neighbours_sparse(data.images, data.templates, o);
+    std::vector<vlc::SparseNtkStats> whole_stats;
+    vlc::ntk_neighbours_sparse(data.images, data.templates, o, &whole_stats);
+    std::vector<std::int64_t> fallback(data.templates.size(), 0);
+    int swapped = 0, compared = 0;
+    const int cuts[] = {0, 170, 171, 333, 500};  // one block of a single row
+    for (int c = 0; c + 1 < 5; ++c) {
+      o.row_begin = cuts[c];
+      o.row_end = cuts[c + 1];
+      std::vector<vlc::SparseNtkStats> stats;
+      const auto part = vlc::ntk_neighbours_sparse(data.images, data.templates, o, &stats);
+      for (std::size_t b = 0; b < whole.size(); ++b) {
+        fallback[b] += stats[b].fallback_rows;
+        for (int i = 0; i < 500; ++i)
+          for (int t = 0; t < o.q; ++t) {
+            INFO("ε " << epsilon << " template " << b << " row " << i << " rank " << t);
+            const bool inside = i >= cuts[c] && i < cuts[c + 1];
+            if (!inside) {
+              REQUIRE(part[b].row_index(i)[t] == -1);
+              continue;
+            }
+            // A block's Gram GEMM has other rows beside it than in the whole run, which can
+            // change a float K in its last bit (seen: 393.43448 vs 393.43445), so values agree
+            // to float rounding and an index may swap with a neighbour of equal K only.
+            REQUIRE(part[b].row_value(i)[t] == Approx(whole[b].row_value(i)[t]).epsilon(1e-6));
+            swapped += part[b].row_index(i)[t] != whole[b].row_index(i)[t];
+            ++compared;
+          }
+      }
+    }
+    INFO("ε " << epsilon << ": " << swapped << " of " << compared << " list entries swapped with an equal-K neighbour");
+    REQUIRE(swapped <= compared / 1000);
+    for (std::size_t b = 0; b < whole.size(); ++b) REQUIRE(fallback[b] == whole_stats[b].fallback_rows);
+  }
+  vlc::SparseNtkOptions bad;
+  bad.q = 10;
+  bad.row_begin = 400;
+  bad.row_end = 501;
+  REQUIRE_THROWS_WITH(vlc::ntk_neighbours_sparse(data.images, data.templates, bad),
+                      Catch::Contains("rows [400, 501) are not within the M = 500 images"));
+}

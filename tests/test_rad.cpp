@@ -155,3 +155,26 @@ TEST_CASE("RAD returns a symmetric affinity with β on the simplex", "[rad]") {
   REQUIRE(r.outer_iterations >= 1);
   REQUIRE(r.objective.size() == static_cast<std::size_t>(r.outer_iterations) + 1);
 }
+
+TEST_CASE("masked sandwich by row ranges (the MPI build's split) equals the whole product bit for bit", "[rad]") {
+  const auto data = data_for_rad(150, 2, 5);
+  const auto graphs = ntk_graphs(data, 6);
+  const vlc::SparseMatrixD omega = vlc::union_pattern(graphs);
+  const vlc::SparseMatrixD s = vlc::symmetric_normalize(graphs[1]);
+  std::vector<double> x(omega.nonZeros());
+  vlc::Random rng(9);
+  for (double& v : x) v = rng.uniform();
+  const std::size_t n = x.size();
+  std::vector<double> whole(n, -1), parts(n, -1), whole_upper(n, -1), parts_upper(n, -1);
+  vlc::masked_sandwich_values(s, omega, x.data(), whole.data());
+  vlc::masked_sandwich_upper_values(s, omega, x.data(), whole_upper.data());
+  const int cuts[] = {0, 1, 77, 150};
+  for (int c = 0; c + 1 < 4; ++c) {
+    vlc::masked_sandwich_values(s, omega, x.data(), parts.data(), cuts[c], cuts[c + 1]);
+    vlc::masked_sandwich_upper_values(s, omega, x.data(), parts_upper.data(), cuts[c], cuts[c + 1]);
+  }
+  REQUIRE(parts == whole);              // every position written, each as in the whole run
+  REQUIRE(parts_upper == whole_upper);  // the lower positions untouched in both (−1)
+  REQUIRE_THROWS_WITH(vlc::masked_sandwich_values(s, omega, x.data(), parts.data(), 10, 151),
+                      Catch::Contains("rows [10, 151) are not within the 150 rows"));
+}

@@ -7,9 +7,7 @@
 #include "vlc/rad.hpp"
 
 namespace vlc {
-namespace {
 
-// mirror[p] = the stored position of (j, i) for the entry p = (i, j) of a symmetric pattern.
 std::vector<int> transpose_positions(const SparseMatrixD& pattern) {
   const int* outer = pattern.outerIndexPtr();
   const int* inner = pattern.innerIndexPtr();
@@ -25,6 +23,23 @@ std::vector<int> transpose_positions(const SparseMatrixD& pattern) {
   return mirror;
 }
 
+std::vector<Neighbours> Backend::ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                                       const SparseNtkOptions& options,
+                                                       std::vector<SparseNtkStats>* stats) const {
+  return vlc::ntk_neighbours_sparse(images, nouns, options, stats);
+}
+
+void copy_lower_from_mirror(const SparseMatrixD& pattern, const std::vector<int>& mirror, double* out) {
+  const int* po = pattern.outerIndexPtr();
+  const int* pi = pattern.innerIndexPtr();
+  parallel_for(0, pattern.rows(), [&](std::int64_t row) {
+    const int i = static_cast<int>(row);
+    for (int p = po[i]; p < po[i + 1] && pi[p] < i; ++p) out[p] = out[mirror[p]];
+  });
+}
+
+namespace {
+
 class CpuSandwich final : public SandwichOperator {
  public:
   CpuSandwich(const SparseMatrixD& s, const SparseMatrixD& pattern) : s_(s), pattern_(pattern) {}
@@ -35,12 +50,7 @@ class CpuSandwich final : public SandwichOperator {
   void apply_symmetric(const double* x, double* out) override {
     if (mirror_.empty()) mirror_ = transpose_positions(pattern_);
     masked_sandwich_upper_values(s_, pattern_, x, out);
-    const int* po = pattern_.outerIndexPtr();
-    const int* pi = pattern_.innerIndexPtr();
-    parallel_for(0, pattern_.rows(), [&](std::int64_t row) {
-      const int i = static_cast<int>(row);
-      for (int p = po[i]; p < po[i + 1] && pi[p] < i; ++p) out[p] = out[mirror_[p]];
-    });
+    copy_lower_from_mirror(pattern_, mirror_, out);
   }
 
  private:

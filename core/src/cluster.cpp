@@ -102,7 +102,7 @@ Result cluster_all(const RowMatrixF& images, const std::vector<RowMatrixF>& temp
   validate_options(o, images.rows(), templates.size());
   Result result;
   result.k = o.k;
-  const std::shared_ptr<const Backend> backend = select_backend(o.device);
+  const std::shared_ptr<const Backend> backend = o.backend ? o.backend : select_backend(o.device);
   result.device = backend->name();
   StageClock clock(result, o.progress);
   // K for §1's k̃ while the real K is unknown (automatic K): the largest candidate.
@@ -184,8 +184,9 @@ Result cluster_all(const RowMatrixF& images, const std::vector<RowMatrixF>& temp
     NtkOptions ntk;
     ntk.tau = o.tau;
     ntk.q = o.q;
-    // Only a GPU replaces the NTK search: the CPU keeps the core's own (ε-sparse) path.
-    ntk.backend = backend->device() == Device::Cuda ? backend.get() : nullptr;
+    // A GPU replaces the NTK search by its dense kernel; CPU backends run the ε-sparse path
+    // (Backend::ntk_neighbours_sparse: the core's own, or the MPI build's split by rows).
+    ntk.backend = backend.get();
     const int nb = static_cast<int>(w.size());
     auto build = [&](const RowMatrixF& nouns) {
       std::vector<GraphStats> stats;

@@ -201,6 +201,10 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
   const int q = o.q;
   const float eps = static_cast<float>(o.epsilon), eps_v = static_cast<float>(o.value_epsilon);
   const float inv_tau2 = static_cast<float>(1.0 / (o.tau * o.tau));
+  const int row_begin = o.row_begin, row_end = o.row_end < 0 ? m : o.row_end;
+  require(row_begin >= 0 && row_begin <= row_end && row_end <= m, "NTK: rows [", row_begin, ", ", row_end,
+          ") are not within the M = ", m, " images");
+  const int n_rows = row_end - row_begin;
 
   std::vector<SparseSoft> soft(nb);
   for (int b = 0; b < nb; ++b) soft[b] = sparsify(images, nouns[b], o.tau, eps, eps_v);
@@ -218,11 +222,11 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
 
   if (!o.force_dense) {
     // Rows ordered by their top noun (template 0), so a block's candidate sets overlap.
-    std::vector<int> order(m);
-    std::iota(order.begin(), order.end(), 0);
+    std::vector<int> order(n_rows);
+    std::iota(order.begin(), order.end(), row_begin);
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return soft[0].top[a] < soft[0].top[b]; });
     const int block_rows = std::max(1, o.block_rows);
-    const int blocks = (m + block_rows - 1) / block_rows;
+    const int blocks = (n_rows + block_rows - 1) / block_rows;
     const int max_nouns = static_cast<int>(std::max_element(nouns.begin(), nouns.end(), [](const RowMatrixF& a, const RowMatrixF& b) {
                                              return a.rows() < b.rows();
                                            })->rows());
@@ -244,7 +248,7 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
       if (static_cast<int>(sc.dense.size()) < max_nouns) sc.dense.assign(max_nouns, 0.0f);
       const int mark = mark_base + static_cast<int>(blk);
       const int begin = static_cast<int>(blk) * block_rows;
-      const int rows = std::min(block_rows, m - begin);
+      const int rows = std::min(block_rows, n_rows - begin);
       const int* block = order.data() + begin;
 
       // The union of the block's candidates over all templates.
@@ -327,13 +331,15 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
       }
     });
   } else {
-    std::fill(fallback.begin(), fallback.end(), 1);
+    for (int b = 0; b < nb; ++b)
+      std::fill(fallback.begin() + static_cast<std::size_t>(b) * m + row_begin,
+                fallback.begin() + static_cast<std::size_t>(b) * m + row_end, 1);
   }
 
   if (stats) stats->assign(nb, SparseNtkStats{});
   for (int b = 0; b < nb; ++b) {
     std::vector<int> rows;
-    for (int i = 0; i < m; ++i)
+    for (int i = row_begin; i < row_end; ++i)
       if (fallback[static_cast<std::size_t>(b) * m + i]) rows.push_back(i);
     dense_fallback(images, nouns[b], o.tau, q, std::max(1, o.fallback_columns), rows, out[b].value.data(),
                    out[b].index.data(), counts.data() + static_cast<std::size_t>(b) * m);
@@ -343,7 +349,7 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
       st.max_dropped = soft[b].max_dropped;
       st.mean_candidate_nouns = static_cast<double>(soft[b].c_ptr[m]) / m;
       st.mean_value_nouns = static_cast<double>(soft[b].v_ptr[m]) / m;
-      for (int i = 0; i < m; ++i) {
+      for (int i = row_begin; i < row_end; ++i) {
         st.candidate_pairs += pairs_per_row[static_cast<std::size_t>(b) * m + i];
         st.full_values += full_per_row[static_cast<std::size_t>(b) * m + i];
       }
@@ -371,7 +377,8 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   so.tau = o.tau;
   so.q = o.q;
   std::vector<SparseNtkStats> local;
-  const std::vector<Neighbours> lists = ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);
+  const Backend& search = o.backend ? *o.backend : cpu_backend();
+  const std::vector<Neighbours> lists = search.ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);
   if (std::getenv("VLC_NTK_STATS")) {  // diagnostics for the benchmark
     for (const auto& st : sparse_stats ? *sparse_stats : local)
       std::fprintf(stderr, "ntk-sparse: %lld candidate pairs, %lld full values, %lld fallback rows, %.2f candidate nouns/row, %.1f value nouns/row, m_max %.3g\n",

@@ -39,14 +39,18 @@ SparseMatrixD with_values(const SparseMatrixD& pattern, const PatternValues& val
 
 // Every row, each for its positions from first(i, p_outer, p_inner) on (dm::sandwich_row_from).
 template <class First>
-void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out, First first) {
+void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out, First first,
+                   int row_begin, int row_end) {
   const int m = static_cast<int>(pattern.rows());
+  if (row_end < 0) row_end = m;
+  require(row_begin >= 0 && row_begin <= row_end && row_end <= m, "masked product: rows [", row_begin, ", ", row_end,
+          ") are not within the ", m, " rows");
   const int* po = pattern.outerIndexPtr();
   const int* pi = pattern.innerIndexPtr();
   const int* so = s.outerIndexPtr();
   const int* si = s.innerIndexPtr();
   const double* sv = s.valuePtr();
-  parallel_for(0, m, [&](std::int64_t row) {
+  parallel_for(row_begin, row_end, [&](std::int64_t row) {
     const int i = static_cast<int>(row);
     thread_local std::vector<double> scratch;
     if (static_cast<int>(scratch.size()) < m) scratch.assign(m, 0.0);
@@ -56,14 +60,16 @@ void sandwich_rows(const SparseMatrixD& s, const SparseMatrixD& pattern, const d
 
 }  // namespace
 
-void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
-  sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int*) { return po[i]; });
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out,
+                            int row_begin, int row_end) {
+  sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int*) { return po[i]; }, row_begin, row_end);
 }
 
-void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out) {
+void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out,
+                                  int row_begin, int row_end) {
   sandwich_rows(s, pattern, x, out, [](int i, const int* po, const int* pi) {
     return static_cast<int>(std::lower_bound(pi + po[i], pi + po[i + 1], i) - pi);
-  });
+  }, row_begin, row_end);
 }
 
 namespace {

@@ -116,6 +116,10 @@ struct Deflated {
 
 Deflated deflated_lanczos(const SparseMatrixD& a, const VectorD& scale, const ComponentVectors& known, int nev,
                           double tol, int max_iter, const Backend* backend) {
+  Backend::Eigenpairs own;
+  if (backend && backend->deflated_eigenpairs(a, scale, known.comps->of, known.comps->count, known.entry, nev,
+                                              lanczos_ncv(nev), tol, max_iter, own))
+    return {{own.values, own.vectors, own.iterations}, own.converged};
   const std::unique_ptr<MatVecOperator> matvec = (backend ? *backend : cpu_backend()).normalized_matvec(a, scale);
   DeflatedAffinityOp op(a, *matvec, known);
   Spectra::SymEigsSolver<DeflatedAffinityOp> solver(op, nev, lanczos_ncv(nev));

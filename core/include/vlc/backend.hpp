@@ -11,8 +11,10 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 #include "vlc/knn_graph.hpp"
 #include "vlc/ntk.hpp"
+#include "vlc/ntk_sparse.hpp"
 #include "vlc/types.hpp"
 
 namespace vlc {
@@ -64,7 +66,43 @@ class Backend {
                                                             const SparseMatrixD& pattern) const = 0;
   // a: CSR M×M; scale: M values (D^{-1/2}).
   virtual std::unique_ptr<MatVecOperator> normalized_matvec(const SparseMatrixD& a, const VectorD& scale) const = 0;
+
+  // The CPU's §2 for all B templates at once, the ε-sparse exact path (ntk_sparse.hpp). This
+  // default runs vlc::ntk_neighbours_sparse; the distributed backend (native/mpi/) runs it on
+  // its rank's rows and exchanges the lists, so every rank returns all M lists.
+  virtual std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                                        const SparseNtkOptions& options,
+                                                        std::vector<SparseNtkStats>* stats) const;
+
+  // §4's deflated eigenproblem: the nev largest eigenpairs of P diag(scale) A diag(scale) P,
+  // where P projects out the component vectors (node i's entry component_entry[i] in the unit
+  // vector of its component component_of[i], `components` of them, disjoint supports). ncv,
+  // tol and max_iter are the Lanczos settings spectral.cpp uses. values: nev descending;
+  // vectors: M×nev (valid when `converged`; `iterations`: the solver's restarts). Returns false
+  // when the backend has no eigensolver of its own (this default): the core then runs Spectra
+  // on normalized_matvec. The MPI backend runs SLEPc here.
+  struct Eigenpairs {
+    VectorD values;
+    RowMatrixD vectors;
+    int iterations = 0;
+    bool converged = false;
+  };
+  virtual bool deflated_eigenpairs(const SparseMatrixD& a, const VectorD& scale, const std::vector<int>& component_of,
+                                   int components, const VectorD& component_entry, int nev, int ncv, double tol,
+                                   int max_iter, Eigenpairs& out) const {
+    (void)a, (void)scale, (void)component_of, (void)components, (void)component_entry, (void)nev, (void)ncv;
+    (void)tol, (void)max_iter, (void)out;
+    return false;
+  }
 };
+
+// mirror[p] = the stored position of (j, i) for the entry p = (i, j) of a symmetric CSR
+// pattern (throws vlc::Error naming an entry without a mirror). For apply_symmetric.
+std::vector<int> transpose_positions(const SparseMatrixD& pattern);
+// out[p] = out[mirror[p]] for every stored position below the diagonal: the lower triangle of
+// a symmetric result whose upper triangle is computed (CPU and MPI apply_symmetric).
+void copy_lower_from_mirror(const SparseMatrixD& pattern, const std::vector<int>& mirror, double* out);
+
 
 // The CPU backend (OpenMP when available); lives for the whole program.
 const Backend& cpu_backend();

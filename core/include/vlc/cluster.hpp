@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 #include "vlc/backend.hpp"
@@ -62,6 +63,9 @@ struct Options {
   int n_init = 10;          // §4 k-means restarts
   std::uint64_t seed = 0;
   Device device = Device::Auto;         // NTK graph, RAD and Lanczos backend (backend.hpp)
+  // When set, this backend instead of `device`'s: the MPI build's distributed one
+  // (native/mpi/mpi_backend.hpp), so that vlc::cluster is the same composition of stages there.
+  std::shared_ptr<const Backend> backend;
   std::vector<std::uint8_t> noun_mask;  // optional, L entries; 0 = noun never kept
   // Images whose cosine is at least this are near-duplicates (duplicates.hpp: why, and the
   // threshold's basis): each group is clustered as one image and its copies take its label.

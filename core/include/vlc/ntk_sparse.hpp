@@ -44,6 +44,11 @@ struct SparseNtkOptions {
   int block_rows = 128;         // rows per Gram block
   int fallback_columns = 2048;  // column block of the dense fallback
   bool force_dense = false;     // every row through the dense fallback (tests, timing)
+  // Only the lists of rows [row_begin, row_end) are computed (against all M images); the
+  // others stay empty (index −1). −1 = M. One rank's share in the MPI build (native/mpi/):
+  // each list depends on its own row only, so the split does not change any list.
+  int row_begin = 0;
+  int row_end = -1;
 };
 
 struct SparseNtkStats {
@@ -57,12 +62,14 @@ struct SparseNtkStats {
 
 // Top-q NTK neighbour lists for each template in `nouns` (each N_b×d, unit rows; images M×d
 // unit rows). Same contract as ntk_neighbours (q < M, self excluded, ties to smaller index).
+// Stats count the rows computed (options.row_begin..row_end).
 std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                               const SparseNtkOptions& options,
                                               std::vector<SparseNtkStats>* stats = nullptr);
 
 // The mutual-kNN NTK affinities of all templates (as ntk_affinity, one per template). Uses
-// the sparse path; with a non-CPU options.backend, each template goes to that backend instead.
+// the sparse path (options.backend's ntk_neighbours_sparse when given); with a non-CPU
+// options.backend, each template goes to that backend's dense kernel instead.
 std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                           const NtkOptions& options, std::vector<GraphStats>* stats = nullptr,
                                           std::vector<SparseNtkStats>* sparse_stats = nullptr);

@@ -57,10 +57,14 @@ SparseMatrixD masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& x, co
 // The same product on raw values: out[p] = (S X S)[i, pattern.inner[p]] for every stored
 // position p of `pattern` (CSR), X given by its values x over those positions. The CPU kernel
 // of Backend::masked_sandwich; each row is vlc::dm::sandwich_row (device_math.hpp).
-void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out);
+// Only rows [row_begin, row_end) are written (−1 = all rows): one rank's share in the MPI
+// build, each row's arithmetic unchanged.
+void masked_sandwich_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out,
+                            int row_begin = 0, int row_end = -1);
 // The same for the positions with column ≥ row only (the others are left untouched): for a
 // symmetric X, whose S X S is symmetric, the rest is the mirror (SandwichOperator::apply_symmetric).
-void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out);
+void masked_sandwich_upper_values(const SparseMatrixD& s, const SparseMatrixD& pattern, const double* x, double* out,
+                                  int row_begin = 0, int row_end = -1);
 
 // The full RAD loop over B per-template affinities (each symmetric M×M, zero diagonal).
 RadResult rad(const std::vector<SparseMatrixD>& graphs, const RadOptions& options = {});
