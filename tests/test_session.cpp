@@ -140,6 +140,24 @@ TEST_CASE("re-clustering with another K reuses the graphs and equals a fresh run
     REQUIRE(s.counts().partition == 2);
     require_same(again, vlc::cluster(d.images, d.templates, o));
   }
+  SECTION("the browser's order: the same kept nouns' templates handed again keep the graphs") {
+    const auto d = data(30, 10, 11);
+    vlc::Options o = options(10);
+    o.q = 5;
+    std::vector<vlc::RowMatrixF> unit;
+    for (const auto& t : d.templates) unit.push_back(vlc::normalized_rows(t, "t"));
+    vlc::Session s(d.images, o);
+    s.set_vocabulary_mean(vlc::ensemble_nouns(unit));
+    s.set_kept_templates(kept_rows(d.templates, s.filter_nouns()));
+    s.cluster();
+    o.k = 12;
+    s.set_options(o);
+    s.set_kept_templates(kept_rows(d.templates, s.filter_nouns()));
+    const vlc::Result again = s.cluster();
+    REQUIRE(s.counts().graph == 1);
+    REQUIRE(s.counts().partition == 2);
+    require_same(again, vlc::cluster(d.images, d.templates, o));
+  }
   SECTION("ntk-rad: a K that changes k̃ re-runs §1, and the graphs only if the kept nouns changed") {
     const auto d = data(200, 6, 3);
     vlc::Options o = options(6);

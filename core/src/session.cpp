@@ -84,6 +84,13 @@ void validate_options(const Options& o, Eigen::Index m) {
   require(o.per_centre >= 1, "per_centre = ", o.per_centre, " must be at least 1");
 }
 
+bool same_rows(const std::vector<RowMatrixF>& a, const std::vector<RowMatrixF>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].rows() != b[i].rows() || a[i].cols() != b[i].cols() || a[i] != b[i]) return false;
+  return true;
+}
+
 auto rad_fields(const RadOptions& r) {
   return std::make_tuple(r.mu, r.lambda, r.per_image, r.max_outer, r.outer_tol, r.max_inner, r.inner_tol, r.reorder,
                          r.symmetric_products);
@@ -306,8 +313,10 @@ void Session::set_kept_templates(const std::vector<RowMatrixF>& kept_templates) 
   w.reserve(kept_templates.size());
   for (std::size_t b = 0; b < kept_templates.size(); ++b)
     w.push_back(normalized_rows(kept_templates[b], "template " + std::to_string(b)));
+  // The same rows again (a re-cluster whose P did not change) keep the graphs; anything else is
+  // a new input of §2.
+  if (s.w_gen == s.kept_gen && same_rows(w, s.w)) return;
   s.w = std::move(w);
-  // New embeddings of the same nouns are new inputs of §2: a fresh generation for the graphs.
   ++s.kept_gen;
   s.w_gen = s.kept_gen;
 }
