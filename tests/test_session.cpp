@@ -56,6 +56,13 @@ void require_same(const vlc::Result& a, const vlc::Result& b) {
   }
 }
 
+// T̄ as the browser gets it: the ensemble of the unit templates, computed elsewhere.
+vlc::RowMatrixF vocabulary_mean(const std::vector<vlc::RowMatrixF>& templates) {
+  std::vector<vlc::RowMatrixF> unit;
+  for (const auto& t : templates) unit.push_back(vlc::normalized_rows(t, "t"));
+  return vlc::ensemble_nouns(unit);
+}
+
 std::vector<vlc::RowMatrixF> kept_rows(const std::vector<vlc::RowMatrixF>& templates, const std::vector<int>& kept) {
   std::vector<vlc::RowMatrixF> w;
   for (const auto& t : templates) w.push_back(vlc::select_rows(t, kept));
@@ -69,9 +76,7 @@ TEST_CASE("the session's stages, given T̄ and then the kept nouns' templates, g
   // The browser's order (web/src/cluster.js runPipeline): §1 on the template-averaged
   // vocabulary, then only the kept nouns' prompts are encoded.
   const auto d = data(200, 6, 3);
-  std::vector<vlc::RowMatrixF> unit;
-  for (std::size_t b = 0; b < d.templates.size(); ++b) unit.push_back(vlc::normalized_rows(d.templates[b], "t"));
-  const vlc::RowMatrixF t_bar = vlc::ensemble_nouns(unit);
+  const vlc::RowMatrixF t_bar = vocabulary_mean(d.templates);
   for (auto method : {vlc::Method::NtkRad, vlc::Method::NtkMean, vlc::Method::NtkPe, vlc::Method::NtkSingle}) {
     // Automatic K (k̃ from kmax) once: its K search costs more than the rest together.
     for (int k : method == vlc::Method::NtkRad ? std::vector<int>{6, 0} : std::vector<int>{6}) {
@@ -144,10 +149,8 @@ TEST_CASE("re-clustering with another K reuses the graphs and equals a fresh run
     const auto d = data(30, 10, 11);
     vlc::Options o = options(10);
     o.q = 5;
-    std::vector<vlc::RowMatrixF> unit;
-    for (const auto& t : d.templates) unit.push_back(vlc::normalized_rows(t, "t"));
     vlc::Session s(d.images, o);
-    s.set_vocabulary_mean(vlc::ensemble_nouns(unit));
+    s.set_vocabulary_mean(vocabulary_mean(d.templates));
     s.set_kept_templates(kept_rows(d.templates, s.filter_nouns()));
     s.cluster();
     o.k = 12;
@@ -229,9 +232,7 @@ TEST_CASE("session stages called out of order say which call is missing", "[sess
   REQUIRE_THROWS_WITH(s.map(), Catch::Contains("call cluster first"));
   REQUIRE_THROWS_WITH(s.set_kept_templates(d.templates), Catch::Contains("call filter_nouns first"));
 
-  std::vector<vlc::RowMatrixF> unit;
-  for (const auto& t : d.templates) unit.push_back(vlc::normalized_rows(t, "t"));
-  s.set_vocabulary_mean(vlc::ensemble_nouns(unit));
+  s.set_vocabulary_mean(vocabulary_mean(d.templates));
   const std::vector<int> kept = s.filter_nouns();
   REQUIRE_THROWS_WITH(s.cluster(), Catch::Contains("call set_kept_templates with the " + std::to_string(kept.size())));
   REQUIRE_THROWS_WITH(s.set_kept_templates(d.templates),

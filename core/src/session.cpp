@@ -427,6 +427,14 @@ Result Session::cluster() {
   s.components = 0;
   s.embedding2d = RowMatrixD();
   s.cmatrix_nouns.clear();
+  // Automatic K (estimate_k.hpp) with `estimate`, which returns the KEstimate; K as given otherwise.
+  auto automatic_k = [&](auto&& estimate) {
+    if (o_.k != 0) return;
+    StageClock clock(s.timings, o_.progress, "estimate-k");
+    s.k_estimate = estimate();
+    s.k = s.k_estimate.k;
+    clock.stop();
+  };
   if (!has_graph(method)) {
     const int k_for_centres = o_.k > 0 ? o_.k : k_range(static_cast<int>(z.rows()), o_.kmin, o_.kmax).second;
     RowMatrixD features;
@@ -446,13 +454,8 @@ Result Session::cluster() {
     } else if (o_.k == 0) {
       features = z.cast<double>();
     }
-    if (o_.k == 0) {
-      // No graph, so no eigengap: minimum coding length over k-means partitions.
-      StageClock clock(s.timings, o_.progress, "estimate-k");
-      s.k_estimate = estimate_k_kmeans(features, z, estimate_options(o_, KRule::CodingLength));
-      s.k = s.k_estimate.k;
-      clock.stop();
-    }
+    // No graph, so no eigengap: minimum coding length over k-means partitions.
+    automatic_k([&] { return estimate_k_kmeans(features, z, estimate_options(o_, KRule::CodingLength)); });
     StageClock clock(s.timings, o_.progress, "kmeans");
     KMeansOptions km;
     km.k = s.k;
@@ -462,12 +465,7 @@ Result Session::cluster() {
     s.labels = method == Method::KMeans ? kmeans(z, km).labels : kmeans(features, km).labels;
     clock.stop();
   } else {
-    if (o_.k == 0) {
-      StageClock clock(s.timings, o_.progress, "estimate-k");
-      s.k_estimate = estimate_k(*affinity, z, estimate_options(o_, o_.k_rule));
-      s.k = s.k_estimate.k;
-      clock.stop();
-    }
+    automatic_k([&] { return estimate_k(*affinity, z, estimate_options(o_, o_.k_rule)); });
     StageClock clock(s.timings, o_.progress, "spectral");
     SpectralOptions so;
     so.k = s.k;
