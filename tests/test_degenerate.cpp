@@ -2,6 +2,7 @@
 //  - all images identical                → vlc::Error "all M images have the same embedding"
 //  - fewer distinct images than K        → vlc::Error "only D distinct embeddings ... lower k"
 //  - duplicates (but ≥ K distinct)       → valid labels; an image and its copy get the same label
+//  - automatic K over U < 10 distinct      → candidates stop at U (the copies are not merged)
 //  - more graph components than K        → the K largest components are the clusters, each smaller
 //                                          component joins the nearest (spectral.hpp); every
 //                                          component stays whole
@@ -86,6 +87,22 @@ TEST_CASE("duplicated images cluster validly and share labels with their copies"
     for (int i = 0; i < 20; ++i) same += r.labels[static_cast<std::size_t>(i)] == r.labels[static_cast<std::size_t>(i + 20)];
     CHECK(same >= 18);  // an image and its exact copy are each other's nearest neighbour
   }
+}
+
+TEST_CASE("automatic K over a few distinct images, each copied many times, never asks for more clusters than there are distinct images", "[degenerate]") {
+  // 6 distinct images × 40 copies: too few distinct for the duplicate merge (automatic K wants
+  // 10), so the copies are clustered as they are. Candidates beyond 6 used to reach 50 (Lanczos
+  // for 51 eigenpairs of a graph with 6 directions: slow, or no convergence).
+  const vlc::RowMatrixF distinct = vlc::ref::random_unit_rows(6, 8, 21);
+  vlc::RowMatrixF images(240, 8);
+  for (int i = 0; i < 240; ++i) images.row(i) = distinct.row(i % 6);
+  vlc::Options o = options(0, 5, vlc::Method::NtkRad);
+  const auto r = vlc::cluster(images, nouns(8), o);
+  REQUIRE(!r.k_estimate.candidates.empty());
+  CHECK(r.k_estimate.candidates.back() == 6);
+  REQUIRE((r.k >= 2 && r.k <= 6));
+  require_valid(r, 240, r.k);
+  for (int i = 6; i < 240; ++i) CHECK(r.labels[static_cast<std::size_t>(i)] == r.labels[static_cast<std::size_t>(i % 6)]);
 }
 
 TEST_CASE("more graph components than K: the K largest are the clusters, the rest join the nearest", "[degenerate]") {

@@ -31,10 +31,10 @@ GraphKind graph_kind(Method m) {
   }
 }
 
-EstimateKOptions estimate_options(const Options& o, KRule rule) {
+EstimateKOptions estimate_options(const Options& o, KRule rule, int kmax) {
   EstimateKOptions e;
   e.kmin = o.kmin;
-  e.kmax = o.kmax;
+  e.kmax = kmax;
   e.rule = rule;
   e.both_curves = o.k_both_curves;
   e.min_cluster_fraction = o.k_min_cluster_fraction;
@@ -108,6 +108,7 @@ struct Session::State {
   bool merged = false;
   RowMatrixF z_unique;  // the representatives' rows when merged
   int q = 0;            // Options::q, lowered to the distinct images when merged
+  int kmax = 0;         // Options::kmax, capped when too few distinct images were left unmerged
   int rows_gen = 0;
   std::shared_ptr<const Backend> backend;
   Device device = Device::Auto;
@@ -214,8 +215,14 @@ void Session::prepare_rows() {
   if (changed) ++s.rows_gen;
   // Fewer distinct images may not leave q neighbours each: use all there are.
   s.q = merge && o_.q >= unique ? static_cast<int>(unique) - 1 : o_.q;
+  // Automatic K over images that hold only `unique` distinct ones (too few to merge): more
+  // clusters than distinct images cannot be told apart, and Lanczos asked for more eigenpairs
+  // than the graph has directions (10 photos × 50 copies, candidates up to 50) converges slowly
+  // or not at all. So the default upper end is capped at the number of distinct images.
+  s.kmax = !merge && !s.dup.groups.empty() && o_.k == 0 && o_.kmax == 0 ? std::max(2, static_cast<int>(unique)) : o_.kmax;
   Options checked = o_;
   checked.q = s.q;
+  checked.kmax = s.kmax;
   validate_options(checked, s.z().rows());
   check_limits({s.z().rows(), s.z().cols(), 1, 0, has_graph(o_.method) ? s.q : 0, o_.k});
   if (!s.backend || s.device != o_.device) {
@@ -272,7 +279,7 @@ const std::vector<int>& Session::filter_nouns() {
   require(s.vocab_gen > 0, "filter_nouns: no vocabulary yet; call set_vocabulary or set_vocabulary_mean first");
   // K for §1's k̃ while the real K is unknown (automatic K): the largest candidate.
   const int m = static_cast<int>(s.z().rows());
-  const int k_for_centres = o_.k > 0 ? o_.k : k_range(m, o_.kmin, o_.kmax).second;
+  const int k_for_centres = o_.k > 0 ? o_.k : k_range(m, o_.kmin, s.kmax).second;
   // Keyed on k̃, not K: two K with the same k̃ run the same k-means and keep the same nouns.
   const State::FilterKey key{s.rows_gen, s.vocab_gen, fine_centre_count(m, k_for_centres), o_.per_centre,
                              o_.filter_restarts, o_.seed, o_.noun_mask};
@@ -415,7 +422,7 @@ Result Session::cluster() {
   }
 
   const bool cm = method == Method::CMatrix;
-  const State::PartitionKey pkey{source_gen, method, o_.k, o_.kmin, o_.kmax, o_.k_rule, o_.k_both_curves,
+  const State::PartitionKey pkey{source_gen, method, o_.k, o_.kmin, s.kmax, o_.k_rule, o_.k_both_curves,
                                  o_.k_min_cluster_fraction, o_.k_gap_floor, o_.n_init, o_.seed, s.device,
                                  cm ? o_.theta : 0, cm ? o_.gamma : 0.0, cm ? o_.filter_restarts : 0,
                                  cm ? o_.noun_mask : std::vector<std::uint8_t>(), cm ? s.vocab_gen : 0};
@@ -436,7 +443,7 @@ Result Session::cluster() {
     clock.stop();
   };
   if (!has_graph(method)) {
-    const int k_for_centres = o_.k > 0 ? o_.k : k_range(static_cast<int>(z.rows()), o_.kmin, o_.kmax).second;
+    const int k_for_centres = o_.k > 0 ? o_.k : k_range(static_cast<int>(z.rows()), o_.kmin, s.kmax).second;
     RowMatrixD features;
     if (cm) {
       StageClock clock(s.timings, o_.progress, "cmatrix");
@@ -455,7 +462,7 @@ Result Session::cluster() {
       features = z.cast<double>();
     }
     // No graph, so no eigengap: minimum coding length over k-means partitions.
-    automatic_k([&] { return estimate_k_kmeans(features, z, estimate_options(o_, KRule::CodingLength)); });
+    automatic_k([&] { return estimate_k_kmeans(features, z, estimate_options(o_, KRule::CodingLength, s.kmax)); });
     StageClock clock(s.timings, o_.progress, "kmeans");
     KMeansOptions km;
     km.k = s.k;
@@ -465,7 +472,7 @@ Result Session::cluster() {
     s.labels = method == Method::KMeans ? kmeans(z, km).labels : kmeans(features, km).labels;
     clock.stop();
   } else {
-    automatic_k([&] { return estimate_k(*affinity, z, estimate_options(o_, o_.k_rule)); });
+    automatic_k([&] { return estimate_k(*affinity, z, estimate_options(o_, o_.k_rule, s.kmax)); });
     StageClock clock(s.timings, o_.progress, "spectral");
     SpectralOptions so;
     so.k = s.k;

@@ -1,8 +1,11 @@
-// Image files -> RGBA pixels under node, with pure-JS decoders from npm (no native binaries to
-// download at install): JPEG (jpeg-js), PNG (pngjs), GIF's first frame (omggif). The EXIF
-// orientation of a JPEG is applied with the same code the browser path uses (preprocess.js), so
-// a photo taken sideways is encoded upright in both. WebP has no well-kept pure-JS decoder: it is
-// reported as unsupported, with what to do instead.
+// Image files -> RGBA pixels under node, with decoders from npm that need no native binaries at
+// install: JPEG (jpeg-js), PNG (pngjs), GIF's first frame (omggif), pure JS; WebP (@jsquash/webp:
+// libwebp compiled to WebAssembly, the decoder of the Squoosh app). The EXIF orientation of a
+// JPEG is applied with the same code the browser path uses (preprocess.js), so a photo taken
+// sideways is encoded upright in both. (Browsers decode all four themselves: nothing here is
+// imported by web/src/.)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import omggif from 'omggif';
@@ -30,17 +33,71 @@ export function sniffFormat(b) {
 /**
  * Decodes one image file's bytes to display-oriented RGBA.
  * @param {Uint8Array} bytes
- * @returns {{data: Uint8Array | Uint8ClampedArray, width: number, height: number, format: string}}
+ * @returns {Promise<{data: Uint8Array | Uint8ClampedArray, width: number, height: number, format: string}>}
  */
-export function decodeImageBytes(bytes) {
+export async function decodeImageBytes(bytes) {
   if (bytes.length === 0) throw new Error('file is empty (0 bytes)');
   const format = sniffFormat(bytes);
   try {
-    return decodeAs(format, bytes);
+    return format === 'webp' ? { ...(await decodeWebp(bytes)), format } : decodeAs(format, bytes);
   } catch (e) {
-    if (format && /^(jpeg|png|gif)$/.test(format)) throw new Error(`cannot decode ${format.toUpperCase()}: ${/** @type {Error} */ (e).message}`);
+    if (format && /^(jpeg|png|gif|webp)$/.test(format)) throw new Error(`cannot decode ${format === 'webp' ? 'WebP' : format.toUpperCase()}: ${/** @type {Error} */ (e).message}`);
     throw e;
   }
+}
+
+/** @type {Promise<(bytes: Uint8Array) => Promise<ImageData>> | null} */
+let webpDecoder = null;
+
+/**
+ * @jsquash/webp's decode(), its WebAssembly compiled once. Under node its Emscripten glue cannot
+ * fetch the .wasm beside it by URL, so the module is read from the package's folder and handed to
+ * init() (the package's documented manual initialisation).
+ */
+function loadWebpDecoder() {
+  webpDecoder ??= (async () => {
+    const { default: decode, init } = await import('@jsquash/webp/decode.js');
+    const wasm = readFileSync(createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm'));
+    await init(await WebAssembly.compile(wasm));
+    return decode;
+  })();
+  return webpDecoder;
+}
+
+/**
+ * Canvas size and animation flag from a WebP's first chunk (VP8X, VP8L or VP8), read before
+ * decoding so that the pixel budget is checked first; null when the header is cut.
+ * @param {Uint8Array} b
+ * @returns {{width: number, height: number, animated: boolean} | null}
+ */
+export function readWebpHeader(b) {
+  if (b.length < 30) return null;
+  const chunk = String.fromCharCode(...b.subarray(12, 16));
+  const u24 = (/** @type {number} */ o) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16);
+  if (chunk === 'VP8X') return { width: u24(24) + 1, height: u24(27) + 1, animated: (b[20] & 0x02) !== 0 };
+  if (chunk === 'VP8L' && b[20] === 0x2f) {
+    const bits = b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, animated: false };
+  }
+  if (chunk === 'VP8 ' && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) {
+    return { width: (b[26] | (b[27] << 8)) & 0x3fff, height: (b[28] | (b[29] << 8)) & 0x3fff, animated: false };
+  }
+  return null;
+}
+
+/** @param {Uint8Array} bytes */
+async function decodeWebp(bytes) {
+  const head = readWebpHeader(bytes);
+  if (!head) throw new Error('the WebP header is cut or unknown');
+  // libwebp's still-image decoder refuses animations (a GIF gives its first frame: omggif has one)
+  if (head.animated) throw new Error('animated WebP is not supported on the command line: save its first frame as PNG');
+  if (head.width * head.height > MAX_PIXELS) throw new Error(`WebP is ${head.width}×${head.height}, over ${MAX_PIXELS / 1e6} megapixels`);
+  const decode = await loadWebpDecoder();
+  const img = await decode(bytes).catch((/** @type {Error} */ e) => {
+    throw new Error(e.message === 'Decoding error' ? 'libwebp cannot decode it (the file is cut or corrupt)' : e.message);
+  });
+  const data = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  return { data, width: img.width, height: img.height };
 }
 
 /** @param {ReturnType<typeof sniffFormat>} format @param {Uint8Array} bytes */
@@ -61,13 +118,11 @@ function decodeAs(format, bytes) {
       reader.decodeAndBlitFrameRGBA(0, data);  // the first frame, as a browser's still image
       return { data, width: reader.width, height: reader.height, format };
     }
-    case 'webp':
-      throw new Error('WebP is not supported on the command line (no pure-JavaScript WebP decoder): convert it to JPEG or PNG, or cluster it in the browser');
     case 'heic':
       throw new Error('HEIC/AVIF is not supported on the command line: convert it to JPEG or PNG');
     case 'bmp':
       throw new Error('BMP is not supported on the command line: convert it to PNG');
     default:
-      throw new Error('not an image (JPEG, PNG or GIF expected)');
+      throw new Error('not an image (JPEG, PNG, WebP or GIF expected)');
   }
 }

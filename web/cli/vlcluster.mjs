@@ -170,7 +170,7 @@ export async function embed(o) {
       const batchKeys = [];
       for (const i of batch) {
         try {
-          const pixels = decodeImageBytes(new Uint8Array(readFileSync(files[i])));
+          const pixels = await decodeImageBytes(new Uint8Array(readFileSync(files[i])));
           if (pixels.width < MIN_IMAGE_SIDE || pixels.height < MIN_IMAGE_SIDE) {
             throw new Error(`image is ${pixels.width}×${pixels.height} pixels; images smaller than ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} are skipped`);
           }

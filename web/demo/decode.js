@@ -111,7 +111,7 @@ async function framedBitmap(blob, width, height, size) {
   try {
     const { image } = await decoder.decode();
     try {
-      return await createImageBitmap(image, size ? { resizeWidth: size[0], resizeHeight: size[1], resizeQuality: 'high' } : {});
+      return await resizedBitmap(image, image.displayWidth, image.displayHeight, size);
     } finally {
       image.close();
     }
@@ -121,11 +121,62 @@ async function framedBitmap(blob, width, height, size) {
 }
 
 /**
+ * `source` scaled to `size` (null: as it is) as an ImageBitmap. Without createImageBitmap (older
+ * browsers, some embedded web views) it is drawn on a canvas with the browser's high-quality
+ * smoothing and taken from there (OffscreenCanvas.transferToImageBitmap).
+ * @param {CanvasImageSource} source @param {number} width @param {number} height
+ * @param {[number, number] | null} size
+ * @returns {Promise<ImageBitmap>}
+ */
+async function resizedBitmap(source, width, height, size) {
+  if (typeof createImageBitmap === 'function') {
+    return createImageBitmap(/** @type {ImageBitmapSource} */ (source), size ? { resizeWidth: size[0], resizeHeight: size[1], resizeQuality: 'high' } : {});
+  }
+  const [w, h] = size ?? [width, height];
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(source, 0, 0, w, h);
+  return canvas.transferToImageBitmap();
+}
+
+/**
+ * Decodes a blob without createImageBitmap: with WebCodecs' ImageDecoder where it knows the type
+ * (a worker has no <img>), else with an <img> element (the page). Both give the display
+ * orientation for what scaledBitmap sends here (JPEGs go to framedBitmap first).
+ * @param {Blob} blob
+ * @returns {Promise<{source: CanvasImageSource, width: number, height: number, close: () => void}>}
+ */
+async function decodeWithoutBitmap(blob) {
+  if (typeof ImageDecoder !== 'undefined' && blob.type && await ImageDecoder.isTypeSupported(blob.type)) {
+    const decoder = new ImageDecoder({ data: blob.stream(), type: blob.type });
+    try {
+      const { image } = await decoder.decode();
+      return { source: image, width: image.displayWidth, height: image.displayHeight, close: () => image.close() };
+    } finally {
+      decoder.close();
+    }
+  }
+  if (typeof Image === 'undefined') throw new Error('cannot decode image: this browser has neither createImageBitmap nor ImageDecoder here');
+  const url = URL.createObjectURL(blob);
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode().catch(() => { throw new Error('cannot decode image'); });
+    return { source: img, width: img.naturalWidth, height: img.naturalHeight, close: () => {} };
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
  * A bitmap of the blob downscaled by the decoder to `sizeFor(w, h)` (null: full size), and the
  * EXIF orientation still to apply to it (1: none). JPEGs get their size from the header and are
  * decoded by ImageDecoder at a reduced DCT scale where the browser has it (Chromium), else by
  * createImageBitmap with resizeWidth/resizeHeight; other formats are decoded once at full size
- * and the bitmap scaled (native code, no full-size pixel copy into JS).
+ * and the bitmap scaled (native code, no full-size pixel copy into JS). Without createImageBitmap,
+ * decodeWithoutBitmap and a canvas stand in for it.
  * @param {Blob} blob
  * @param {(w: number, h: number) => [number, number] | null} sizeFor
  * @returns {Promise<{bitmap: ImageBitmap, orientation: number}>}
@@ -140,6 +191,14 @@ async function scaledBitmap(blob, sizeFor) {
       const bitmap = await framedBitmap(blob, head.width, head.height, size);
       return { bitmap, orientation: keeps ? head.orientation : 1 };
     } catch { /* a JPEG ImageDecoder refuses: createImageBitmap below reports the error */ }
+  }
+  if (typeof createImageBitmap !== 'function') {
+    const decoded = await decodeWithoutBitmap(blob);
+    try {
+      return { bitmap: await resizedBitmap(decoded.source, decoded.width, decoded.height, sizeFor(decoded.width, decoded.height)), orientation: 1 };
+    } finally {
+      decoded.close();
+    }
   }
   const applies = await browserAppliesExifOrientation();
   const opts = /** @type {ImageBitmapOptions} */ ({ imageOrientation: 'from-image' });

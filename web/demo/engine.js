@@ -26,7 +26,6 @@ import {
 } from '../src/cluster.js';
 import { resolveModel, findVocabularyAsset } from '../src/models.js';
 import { deviceVocabularyAsset } from '../src/vocabulary.js';
-import { autoKmax } from './lib.js';
 
 const ORT_URL = new URL('../../node_modules/onnxruntime-web/dist/ort.min.mjs', import.meta.url).href;
 const WASM_URL = new URL('../dist/vlc_wasm.mjs', import.meta.url).href;
@@ -162,16 +161,15 @@ async function cluster(k) {
   const { images, encoder, vocabulary, m } = state;
   const d = encoder.dim;
   progress('cluster', 0, 1, 'choosing candidate nouns');
-  // Automatic K: candidates 2..autoKmax(m) (lib.js: why). The noun filter gets the same kmax, so
-  // that it keeps the nouns clusterEmbeddings() keeps.
-  const kmax = k === 'auto' ? { kmax: autoKmax(m) } : {};
-  const filtered = await filterNouns(images, vocabulary.embeddings, { dim: d, k, ...kmax, q: defaultQ(m), wasmUrl: WASM_URL });
+  // Automatic K: the core's candidate range (default_kmax, as in the CLI and the package), no kmax
+  // of the demo's own; the noun filter and clusterEmbeddings() then keep the same nouns.
+  const filtered = await filterNouns(images, vocabulary.embeddings, { dim: d, k, q: defaultQ(m), wasmUrl: WASM_URL });
   const kept = Array.from(/** @type {Int32Array} */ (filtered.kept));
   const templates = await templateEmbeddings(kept);
   progress('cluster', 0, 1, `clustering ${m} photos`);
   const t0 = performance.now();
   const r = await clusterEmbeddings(images, templates, {
-    dim: d, numImages: m, numTemplates: TEMPLATES.length, k, ...kmax, wasmUrl: WASM_URL,
+    dim: d, numImages: m, numTemplates: TEMPLATES.length, k, wasmUrl: WASM_URL,
     names: { nouns: vocabulary.embeddings }, words: vocabulary.words,
   });
   progress('cluster', 1, 1, 'done');

@@ -315,20 +315,6 @@ export function fanOut(points, spacing, cell = 1) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Automatic K
-
-/**
- * The largest K the demo's automatic K tries for m photos: min(50, ⌊m/2⌋), at least 2. The
- * package's default, min(50, ⌊m/5⌋), assumes five images per cluster on average and leaves a
- * dozen photos only K = 2; a personal photo set has small groups, two photos each at least.
- * Equal to the default from m = 250 on.
- * @param {number} m
- */
-export function autoKmax(m) {
-  return Math.max(2, Math.min(50, Math.floor(m / 2)));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Progress text
 
 /** "12 s", "3 min 05 s", "1 h 02 min". @param {number} seconds */

@@ -84,7 +84,7 @@ function precomputeCoeffs(inSize, outSize) {
 
 /** clip8(ss >> PRECISION_BITS) @param {number} ss */
 function clip8(ss) {
-  const v = Math.floor(ss / ONE);
+  const v = ss >> PRECISION_BITS;  // ss is an int32 sum (as in Pillow): >> floors, negatives too
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
@@ -111,76 +111,80 @@ export function toRGB(image) {
 
 /**
  * Resizes packed RGB exactly as Pillow's Image.resize(size, Image.BICUBIC) does for an 8-bit RGB image.
- * @param {Uint8Array} rgb width*height*3
+ * The sums are int32, as Pillow's (`| 0` and Math.imul keep V8 on integer arithmetic: the weights
+ * are 22-bit fixed point, so |pixel × weight| < 2^30 and the sums stay within int32 as in C).
+ * @param {Uint8Array|Uint8ClampedArray} rgb width*height*channels
  * @param {number} width
  * @param {number} height
  * @param {number} outWidth
  * @param {number} outHeight
- * @returns {Uint8Array} outWidth*outHeight*3
+ * @param {number} [channels=3] bytes per input pixel: 3 (RGB) or 4 (RGBA, alpha ignored: read in
+ *   place, without a copy to RGB first)
+ * @param {{left: number, top: number, width: number, height: number}} [crop] only this box of the
+ *   resized image is computed and returned (each output pixel depends on its own taps only, so
+ *   the box equals the crop of the whole resize: resizeAndCrop skips the margins it drops)
+ * @returns {Uint8Array} crop.width*crop.height*3 (outWidth*outHeight*3 without a crop)
  */
-export function resizeBicubicRGB(rgb, width, height, outWidth, outHeight) {
+export function resizeBicubicRGB(rgb, width, height, outWidth, outHeight, channels = 3, crop = undefined) {
   if (!(outWidth > 0 && outHeight > 0)) throw new Error(`bad output size ${outWidth}x${outHeight}`);
-  let src = rgb;
-  let srcW = width;
-  let rowOffset = 0;
-  let rows = height;
-  const vert = outHeight !== height ? precomputeCoeffs(height, outHeight) : null;
-  if (outWidth !== width) {
-    // horizontal pass over only the rows the vertical pass reads (as Pillow does)
-    let first = 0;
-    let last = height;
-    if (vert) {
-      first = vert.bounds[0];
-      last = vert.bounds[(outHeight - 1) * 2] + vert.bounds[(outHeight - 1) * 2 + 1];
-    }
-    const { ksize, bounds, coeffs } = precomputeCoeffs(width, outWidth);
-    const tmp = new Uint8Array(outWidth * (last - first) * 3);
-    for (let y = first; y < last; y++) {
-      const inRow = y * width * 3;
-      const outRow = (y - first) * outWidth * 3;
-      for (let xx = 0; xx < outWidth; xx++) {
-        const xmin = bounds[xx * 2];
-        const n = bounds[xx * 2 + 1];
-        const kb = xx * ksize;
-        let s0 = HALF, s1 = HALF, s2 = HALF;
-        for (let x = 0; x < n; x++) {
-          const k = coeffs[kb + x];
-          const p = inRow + (xmin + x) * 3;
-          s0 += src[p] * k;
-          s1 += src[p + 1] * k;
-          s2 += src[p + 2] * k;
-        }
-        const o = outRow + xx * 3;
-        tmp[o] = clip8(s0);
-        tmp[o + 1] = clip8(s1);
-        tmp[o + 2] = clip8(s2);
-      }
-    }
-    src = tmp;
-    srcW = outWidth;
-    rowOffset = first;
-    rows = last - first;
+  const box = crop ?? { left: 0, top: 0, width: outWidth, height: outHeight };
+  if (box.left < 0 || box.top < 0 || box.left + box.width > outWidth || box.top + box.height > outHeight) {
+    throw new Error(`crop ${box.width}x${box.height}+${box.left}+${box.top} is outside ${outWidth}x${outHeight}`);
   }
-  if (!vert) return src === rgb ? Uint8Array.from(rgb) : src;
-  const { ksize, bounds, coeffs } = vert;
-  const out = new Uint8Array(srcW * outHeight * 3);
-  const stride = srcW * 3;
-  for (let yy = 0; yy < outHeight; yy++) {
-    const ymin = bounds[yy * 2] - rowOffset;
-    const n = bounds[yy * 2 + 1];
-    const kb = yy * ksize;
-    if (ymin < 0 || ymin + n > rows) throw new Error('internal: vertical taps outside the horizontal pass');
-    const outRow = yy * stride;
-    for (let xx = 0; xx < srcW; xx++) {
+  const vert = outHeight !== height ? precomputeCoeffs(height, outHeight) : null;
+  // input rows the vertical pass reads for the box's rows (all of them at one scale, as in Pillow)
+  const first = vert ? vert.bounds[box.top * 2] : box.top;
+  const last = vert ? vert.bounds[(box.top + box.height - 1) * 2] + vert.bounds[(box.top + box.height - 1) * 2 + 1] : box.top + box.height;
+  const hor = outWidth !== width ? precomputeCoeffs(width, outWidth) : null;
+  // The horizontal pass: rows first..last-1, the box's columns; without a horizontal scale, the copy.
+  const w = box.width;
+  const tmp = new Uint8Array(w * (last - first) * 3);
+  for (let y = first; y < last; y++) {
+    const inRow = y * width * channels;
+    const outRow = (y - first) * w * 3;
+    for (let xx = 0; xx < w; xx++) {
+      const o = outRow + xx * 3;
+      if (!hor) {
+        const p = inRow + (box.left + xx) * channels;
+        tmp[o] = rgb[p]; tmp[o + 1] = rgb[p + 1]; tmp[o + 2] = rgb[p + 2];
+        continue;
+      }
+      const X = box.left + xx;
+      const n = hor.bounds[X * 2 + 1];
+      const kb = X * hor.ksize;
       let s0 = HALF, s1 = HALF, s2 = HALF;
-      let p = ymin * stride + xx * 3;
+      let p = inRow + hor.bounds[X * 2] * channels;
+      for (let x = 0; x < n; x++, p += channels) {
+        const k = hor.coeffs[kb + x];
+        s0 = (s0 + Math.imul(rgb[p], k)) | 0;
+        s1 = (s1 + Math.imul(rgb[p + 1], k)) | 0;
+        s2 = (s2 + Math.imul(rgb[p + 2], k)) | 0;
+      }
+      tmp[o] = clip8(s0);
+      tmp[o + 1] = clip8(s1);
+      tmp[o + 2] = clip8(s2);
+    }
+  }
+  if (!vert) return tmp;
+  const { ksize, bounds, coeffs } = vert;
+  const out = new Uint8Array(w * box.height * 3);
+  const stride = w * 3;
+  for (let yy = 0; yy < box.height; yy++) {
+    const Y = box.top + yy;
+    const ymin = bounds[Y * 2] - first;
+    const n = bounds[Y * 2 + 1];
+    const kb = Y * ksize;
+    const outRow = yy * stride;
+    for (let xx = 0; xx < stride; xx += 3) {
+      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let p = ymin * stride + xx;
       for (let y = 0; y < n; y++, p += stride) {
         const k = coeffs[kb + y];
-        s0 += src[p] * k;
-        s1 += src[p + 1] * k;
-        s2 += src[p + 2] * k;
+        s0 = (s0 + Math.imul(tmp[p], k)) | 0;
+        s1 = (s1 + Math.imul(tmp[p + 1], k)) | 0;
+        s2 = (s2 + Math.imul(tmp[p + 2], k)) | 0;
       }
-      const o = outRow + xx * 3;
+      const o = outRow + xx;
       out[o] = clip8(s0);
       out[o + 1] = clip8(s1);
       out[o + 2] = clip8(s2);
@@ -210,15 +214,9 @@ export function shortestSideSize(width, height, size = CLIP_IMAGE_SIZE) {
  */
 export function resizeAndCrop(image, size = CLIP_IMAGE_SIZE) {
   const [w, h] = shortestSideSize(image.width, image.height, size);
-  const resized = resizeBicubicRGB(toRGB(image), image.width, image.height, w, h);
-  const top = Math.floor((h - size) / 2);
-  const left = Math.floor((w - size) / 2);
-  const out = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const from = ((y + top) * w + left) * 3;
-    out.set(resized.subarray(from, from + size * 3), y * size * 3);
-  }
-  return out;
+  const crop = { left: Math.floor((w - size) / 2), top: Math.floor((h - size) / 2), width: size, height: size };
+  if (image.data.length === image.width * image.height * 4) return resizeBicubicRGB(image.data, image.width, image.height, w, h, 4, crop);
+  return resizeBicubicRGB(toRGB(image), image.width, image.height, w, h, 3, crop);
 }
 
 /**

@@ -87,7 +87,7 @@ async function checkBin(app, env, tmp) {
   const hub = await serveHub();
   try {
     const photos = join(tmp, 'photos');
-    writePhotoFolder(photos);
+    await writePhotoFolder(photos);
     const bin = join(app, 'node_modules/.bin/vlcluster');
     const { code, stderr } = await new Promise((resolve) => {
       execFile(bin, ['photos', photos, '--model', 'test/tiny-clip', '--out', join(tmp, 'out'), '--engine', 'wasm'], {
@@ -98,6 +98,9 @@ async function checkBin(app, env, tmp) {
     assert.match(stderr, /building the noun vocabulary/);
     const result = JSON.parse(readFileSync(join(tmp, 'out/result.json'), 'utf8'));
     assert.equal(result.groups.length, 2);
+    // the WebP photos too: the installed package's WebP decoder (a dependency) and its .wasm work
+    const grouped = result.groups.flatMap((/** @type {{files: string[]}} */ g) => g.files);
+    for (const f of ['g0-1.webp', 'g1-4.webp']) assert.ok(grouped.includes(f), `${f} grouped: ${grouped}`);
     assert.ok(existsSync(join(tmp, 'out/index.html')));
   } finally {
     await hub.close();

@@ -1,7 +1,8 @@
 // A folder of generated photos for the command-line tests: two groups (red discs, blue stripes)
-// as JPEG, PNG and GIF, one JPEG stored sideways with EXIF orientation 6, and bad files (text,
-// a cut JPEG, an empty file, a WebP header, a 1×1 PNG).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// as JPEG, PNG, GIF and WebP (lossless and lossy), one JPEG stored sideways with EXIF orientation
+// 6, and bad files (text, a cut JPEG, an empty file, a WebP header without its image, a 1×1 PNG).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
@@ -43,6 +44,32 @@ function rotateCCW(/** @type {{data: Uint8Array, width: number, height: number}}
 const jpegBytes = (/** @type {{data: Uint8Array, width: number, height: number}} */ img) => new Uint8Array(jpeg.encode(img, 95).data);
 const pngBytes = (/** @type {{data: Uint8Array, width: number, height: number}} */ img) => new Uint8Array(pngjs.PNG.sync.write(Object.assign(new pngjs.PNG({ width: img.width, height: img.height }), { data: Buffer.from(img.data) })));
 
+/** @type {Promise<any> | null} */
+let webpEncoder = null;
+
+/**
+ * A WebP of the pixels, made by @jsquash/webp's encoder (libwebp in WebAssembly; its plain build,
+ * not the SIMD one, whatever the machine: the same bytes everywhere). lossless: exact pixels;
+ * otherwise lossy at `quality`.
+ * @param {{data: Uint8Array, width: number, height: number}} img
+ * @param {{lossless?: boolean, quality?: number}} [options]
+ * @returns {Promise<Uint8Array>}
+ */
+export async function webpBytes(img, options = {}) {
+  webpEncoder ??= (async () => {
+    const { default: factory } = await import('@jsquash/webp/codec/enc/webp_enc.js');
+    const { initEmscriptenModule } = await import('@jsquash/webp/utils.js');
+    const wasm = readFileSync(createRequire(import.meta.url).resolve('@jsquash/webp/codec/enc/webp_enc.wasm'));
+    return initEmscriptenModule(factory, await WebAssembly.compile(wasm));
+  })();
+  const { defaultOptions } = await import('@jsquash/webp/meta.js');
+  const encoder = await webpEncoder;
+  const out = encoder.encode(new Uint8ClampedArray(img.data), img.width, img.height,
+    { ...defaultOptions, lossless: options.lossless ? 1 : 0, quality: options.quality ?? (options.lossless ? 100 : 90), exact: 1 });
+  if (!out) throw new Error('WebP encoding failed');
+  return new Uint8Array(out.buffer ?? out);
+}
+
 /** A GIF of the pixels (a 2-colour-per-group palette is plenty for these drawings). */
 function gifBytes(/** @type {{data: Uint8Array, width: number, height: number}} */ img) {
   /** @type {number[]} */
@@ -63,9 +90,10 @@ function gifBytes(/** @type {{data: Uint8Array, width: number, height: number}} 
 
 /**
  * Writes the folder; returns the good files (relative names, with their group) and the bad ones.
+ * g0-1.webp is a lossless WebP of the drawing in g0-1.png (the same pixels); g1-4.webp a lossy one.
  * @param {string} dir
  */
-export function writePhotoFolder(dir) {
+export async function writePhotoFolder(dir) {
   mkdirSync(join(dir, 'sub'), { recursive: true });
   /** @type {Record<string, number>} */
   const good = {};
@@ -81,6 +109,10 @@ export function writePhotoFolder(dir) {
   // stored sideways, shown upright through EXIF orientation 6
   writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(jpegBytes(rotateCCW(drawPhoto(1, 4))), 6));
   good['rotated.jpg'] = 1;
+  writeFileSync(join(dir, 'g0-1.webp'), await webpBytes(drawPhoto(0, 1), { lossless: true }));
+  good['g0-1.webp'] = 0;
+  writeFileSync(join(dir, 'g1-4.webp'), await webpBytes(drawPhoto(1, 4)));
+  good['g1-4.webp'] = 1;
   const bad = {
     'notes.txt': new TextEncoder().encode('not a photo\n'),
     'cut.jpg': jpegBytes(drawPhoto(0, 0)).subarray(0, 40),
