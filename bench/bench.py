@@ -159,7 +159,8 @@ def main():
         core = sum(v for s, v in stages.items() if s not in ("read", "write"))
         row = {"method": "vlcluster " + label, "m": m, "k": r["k"], "seconds": wall, "cpu": timed.cpu, "rss": rss,
                "acc": r["metrics"]["accuracy"], "nmi": r["metrics"]["nmi"], "ari": r["metrics"]["ari"],
-               "stages": stages, "rad": r.get("rad"), "nouns": r.get("kept_nouns", {}).get("count"),
+               "stages": stages, "rad": {"outer_iterations": r.get("rad_outer_iterations"), "converged": r.get("rad_converged")},
+               "nouns": len(r.get("kept_nouns", [])),
                "fallback": fallback if pairs else None, "pairs": pairs,
                "rad_steps": (int(steps.group(1)), int(steps.group(2))) if steps else None}
         log("  %.1f s, %.0f MB, ACC %.4f, stages %s" % (wall, rss, row["acc"],

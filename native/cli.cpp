@@ -24,6 +24,7 @@
 
 #include "files.hpp"
 #include "json.hpp"
+#include "result_json.hpp"
 #include "npy.hpp"
 #include "vlc/clip_faithful.hpp"
 #include "vlc/cluster.hpp"
@@ -849,7 +850,7 @@ int run_cluster(int argc, char** argv) {
     vlc::json::Writer w;
     w.begin_object();
     w.field("tool", "vlcluster").field("version", kVersion);
-    w.field("method", vlc::method_name(opt.method)).field("k", result.k);
+    w.field("method", vlc::method_name(opt.method));
     w.key("input").begin_object();
     w.field("images", images_path).key("nouns").begin_array(true);
     for (auto& p : noun_paths) w.value(p);
@@ -861,91 +862,16 @@ int run_cluster(int argc, char** argv) {
     w.field("m", static_cast<long long>(m)).field("d", static_cast<long long>(d));
     w.field("vocab_size", static_cast<long long>(vocab_size)).field("templates", n_templates);
     w.end_object();
-    w.array_field("labels", result.labels);
+    // Every field of the Result (core/include/vlc/result_fields.hpp), the CLI's own stages
+    // (read, write) among the timings.
+    vlc::Result shown = result;
+    shown.timings = timings;
+    shown.timings.push_back({"write", write_partial});
+    vlc::json::write_result_fields(w, shown, words);
     w.array_field("cluster_sizes", sizes);
-    w.key("beta").begin_array(true);
-    for (Eigen::Index i = 0; i < result.beta.size(); ++i) w.value(result.beta[i]);
-    w.end_array();
-    w.key("kept_nouns").begin_object();
-    w.field("count", static_cast<long long>(result.kept_nouns.size()));
-    w.array_field("indices", result.kept_nouns);
-    w.key("words");
-    if (words.empty()) {
-      w.value(nullptr);
-    } else {
-      w.begin_array(true);
-      for (int i : result.kept_nouns)
-        w.value(i >= 0 && i < static_cast<int>(words.size()) ? words[static_cast<std::size_t>(i)] : std::string());
-      w.end_array();
-    }
-    w.end_object();
-    w.key("timings").begin_array();
-    for (const auto& t : timings) {
-      w.begin_object(); w.field("stage", t.stage).field("seconds", t.seconds); w.end_object();
-    }
-    w.begin_object(); w.field("stage", "write").field("seconds", write_partial); w.end_object();
-    w.end_array();
+    w.key("kept_words");
+    vlc::json::write_words(w, result.kept_nouns, words);
     w.field("total_seconds", total);
-    w.key("graphs").begin_array();
-    for (const auto& g : result.graphs) {
-      w.begin_object();
-      w.field("nodes", static_cast<long long>(g.nodes)).field("edges", static_cast<long long>(g.edges));
-      w.field("rescued", static_cast<long long>(g.rescued)).field("isolated", static_cast<long long>(g.isolated));
-      w.end_object();
-    }
-    w.end_array();
-    w.key("rad").begin_object();
-    w.field("outer_iterations", result.rad_outer_iterations).field("converged", result.rad_converged);
-    w.end_object();
-    w.key("eigenvalues").begin_array(true);
-    for (Eigen::Index i = 0; i < result.eigenvalues.size(); ++i) w.value(result.eigenvalues[i]);
-    w.end_array();
-    w.key("k_estimate");
-    if (!k_auto) {
-      w.value(nullptr);
-    } else {
-      const auto& ke = result.k_estimate;
-      auto curve = [&w](const char* name, const std::vector<double>& v) {
-        w.key(name).begin_array(true);
-        for (double x : v) {
-          if (std::isfinite(x)) w.value(x); else w.value(nullptr);
-        }
-        w.end_array();
-      };
-      w.begin_object();
-      w.field("k", ke.k).field("rule", vlc::k_rule_name(ke.rule));
-      w.array_field("candidates", ke.candidates);
-      curve("eigengap", ke.eigengap);
-      curve("coding_length", ke.coding_length);
-      w.array_field("smallest_cluster", ke.smallest_cluster);
-      w.end_object();
-    }
-    w.key("names").begin_array();
-    for (const auto& cn : result.names) {
-      w.begin_object();
-      w.field("cluster", cn.cluster).field("size", cn.size);
-      w.array_field("nouns", cn.nouns);
-      w.key("words");
-      if (words.empty()) {
-        w.value(nullptr);
-      } else {
-        w.begin_array(true);
-        for (int i : cn.nouns)
-          w.value(i >= 0 && i < static_cast<int>(words.size()) ? words[static_cast<std::size_t>(i)] : std::string());
-        w.end_array();
-      }
-      w.key("shares").begin_array(true);
-      for (double x : cn.shares) {
-        if (std::isfinite(x)) w.value(x); else w.value(nullptr);
-      }
-      w.end_array();
-      w.end_object();
-    }
-    w.end_array();
-    w.array_field("cmatrix_nouns", result.cmatrix_nouns);
-    w.key("duplicate_groups").begin_array();
-    for (const auto& g : result.duplicate_groups) w.array_value(g);
-    w.end_array();
     w.key("metrics");
     if (truth.empty()) {
       w.value(nullptr);

@@ -14,6 +14,9 @@
 //   nameClusters(images, nouns, shape {m, d, l}, labels, k, options) -> [{cluster, size, nouns, shares}]
 //   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
 //   heapInUse()                                               -> bytes malloc'd and not freed
+//   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
+//     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
+//     cluster() -> result object, name() -> names, setOptions(options), counts(), delete()
 //   version()                                                 -> "0.1.0"
 //
 // Cancelling: options.onProgress(stage, fraction) returns true to stop the run. The progress
@@ -33,6 +36,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,6 +46,8 @@
 #include "vlc/hierarchy.hpp"
 #include "vlc/naming.hpp"
 #include "vlc/noun_filter.hpp"
+#include "vlc/result_fields.hpp"
+#include "vlc/session.hpp"
 #include "vlc/validate.hpp"
 
 using emscripten::typed_memory_view;
@@ -139,33 +145,51 @@ val float64_array(const std::vector<double>& v) { return float64_array(v.data(),
 val float64_array(const vlc::VectorD& v) { return float64_array(v.data(), static_cast<std::size_t>(v.size())); }
 val int32_array(const std::vector<int>& v) { return int32_array(v.data(), v.size()); }
 
-// ---- results ---------------------------------------------------------------------------------
+// ---- results ----------------------------------------------------------------------------------
 
-val names_to_js(const std::vector<vlc::ClusterName>& names) {
-  val out = val::array();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const auto& n = names[i];
-    val o = val::object();
-    o.set("cluster", n.cluster);
-    o.set("size", n.size);
-    o.set("nouns", int32_array(n.nouns));
-    o.set("shares", float64_array(n.shares));
-    out.set(static_cast<unsigned>(i), o);
+// Every field of core/include/vlc/result_fields.hpp into a JS value under its camelCase name:
+// integer arrays as Int32Array, real ones as Float64Array (a matrix row-major), records as objects.
+class JsFields {
+ public:
+  explicit JsFields(val& out) : out_(out) {}
+  template <class T>
+  void operator()(const char* name, const T& value) {
+    out_.set(vlc::camel_case(name), to_js(value));
   }
-  return out;
-}
 
-val k_estimate_to_js(const vlc::KEstimate& e) {
-  val o = val::object();
-  o.set("k", e.k);
-  o.set("rule", vlc::k_rule_name(e.rule));
-  o.set("candidates", int32_array(e.candidates));
-  o.set("eigengap", float64_array(e.eigengap));
-  o.set("codingLength", float64_array(e.coding_length));
-  o.set("smallestCluster", int32_array(e.smallest_cluster));
-  o.set("eigenvalues", float64_array(e.eigenvalues));
-  return o;
-}
+  static val to_js(int x) { return val(x); }
+  static val to_js(bool x) { return val(x); }
+  static val to_js(double x) { return val(x); }
+  static val to_js(std::int64_t x) { return val(static_cast<double>(x)); }
+  static val to_js(const std::string& x) { return val(x); }
+  static val to_js(const std::vector<int>& x) { return int32_array(x); }
+  static val to_js(const std::vector<double>& x) { return float64_array(x); }
+  static val to_js(const vlc::VectorD& x) { return float64_array(x); }
+  static val to_js(const vlc::RowMatrixD& x) { return float64_array(x.data(), static_cast<std::size_t>(x.size())); }
+  static val to_js(const std::vector<std::vector<int>>& x) {
+    val out = val::array();
+    for (std::size_t i = 0; i < x.size(); ++i) out.set(static_cast<unsigned>(i), int32_array(x[i]));
+    return out;
+  }
+  static val to_js(const vlc::KEstimate* e) { return e ? to_js(*e) : val::null(); }
+  template <class R, class = std::enable_if_t<vlc::is_record<R>::value>>
+  static val to_js(const R& record) {
+    val o = val::object();
+    vlc::for_each_field(record, JsFields(o));
+    return o;
+  }
+  template <class R, class = std::enable_if_t<vlc::is_record<R>::value>>
+  static val to_js(const std::vector<R>& records) {
+    val out = val::array();
+    for (std::size_t i = 0; i < records.size(); ++i) out.set(static_cast<unsigned>(i), to_js(records[i]));
+    return out;
+  }
+
+ private:
+  val& out_;
+};
+
+val names_to_js(const std::vector<vlc::ClusterName>& names) { return JsFields::to_js(names); }
 
 // options.nounMask and/or options.genericLevels (with options.depths) → the core's noun mask
 // (empty: every noun allowed). Shared by cluster() and nameClusters().
@@ -261,6 +285,15 @@ vlc::RowMatrixF placeholder_template(int d) {
   return t;
 }
 
+// A Result as the JS object of cluster() and Session.cluster() (web/index.d.ts, ClusterResult):
+// every field of vlc::Result, and the method that ran.
+val result_to_js(const vlc::Result& r, const vlc::Options& o) {
+  val out = val::object();
+  vlc::for_each_field(r, JsFields(out));
+  out.set("method", vlc::method_name(o.method));
+  return out;
+}
+
 val cluster_impl(const val& images, const val& templates, const val& shape, const val& options) {
   const int m = shape_of(shape, "m"), d = shape_of(shape, "d"), b = shape_of(shape, "b"), l = shape_of(shape, "l");
   check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d = " + std::to_string(m) + "×" + std::to_string(d));
@@ -275,45 +308,7 @@ val cluster_impl(const val& images, const val& templates, const val& shape, cons
     for (int i = 0; i < b; ++i) t.push_back(matrix_from(templates, static_cast<std::size_t>(i) * l * d, l, d));
   }
   const vlc::RowMatrixF z = matrix_from(images, 0, m, d);
-  const vlc::Result r = vlc::cluster(z, t, o);
-
-  val out = val::object();
-  out.set("labels", int32_array(r.labels));
-  out.set("k", r.k);
-  out.set("method", vlc::method_name(o.method));
-  out.set("beta", float64_array(r.beta));
-  out.set("keptNouns", int32_array(r.kept_nouns));
-  out.set("cmatrixNouns", int32_array(r.cmatrix_nouns));
-  out.set("eigenvalues", float64_array(r.eigenvalues));
-  out.set("components", r.components);
-  // Row-major M×2 (RowMatrixD's own layout), length 0 for methods without a graph.
-  out.set("embedding2d", float64_array(r.embedding2d.data(), static_cast<std::size_t>(r.embedding2d.size())));
-  val groups = val::array();
-  for (std::size_t g = 0; g < r.duplicate_groups.size(); ++g) groups.set(static_cast<unsigned>(g), int32_array(r.duplicate_groups[g]));
-  out.set("duplicateGroups", groups);
-  out.set("radOuterIterations", r.rad_outer_iterations);
-  out.set("radConverged", r.rad_converged);
-  val timings = val::array();
-  for (std::size_t i = 0; i < r.timings.size(); ++i) {
-    val s = val::object();
-    s.set("stage", r.timings[i].stage);
-    s.set("seconds", r.timings[i].seconds);
-    timings.set(static_cast<unsigned>(i), s);
-  }
-  out.set("timings", timings);
-  val graphs = val::array();
-  for (std::size_t i = 0; i < r.graphs.size(); ++i) {
-    val g = val::object();
-    g.set("nodes", static_cast<double>(r.graphs[i].nodes));
-    g.set("edges", static_cast<double>(r.graphs[i].edges));
-    g.set("rescued", static_cast<double>(r.graphs[i].rescued));
-    g.set("isolated", static_cast<double>(r.graphs[i].isolated));
-    graphs.set(static_cast<unsigned>(i), g);
-  }
-  out.set("graphs", graphs);
-  out.set("names", names_to_js(r.names));
-  out.set("kEstimate", o.k == 0 ? k_estimate_to_js(r.k_estimate) : val::null());
-  return out;
+  return result_to_js(vlc::cluster(z, t, o), o);
 }
 
 // §1 alone, on the template-averaged vocabulary T̄ (L×d; rows normalised here). k = 0 ('auto')
@@ -324,9 +319,11 @@ val filter_nouns_impl(const val& images, const val& nouns, const val& shape, con
   check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d");
   check_length(nouns, "nouns", static_cast<std::size_t>(l) * d, "L×d");
   const vlc::Options o = parse_options(options, m);
-  vlc::validate_shapes(matrix_from(images, 0, m, d), {vlc::RowMatrixF(l, d)}, o.k);
+  const vlc::RowMatrixF raw = matrix_from(images, 0, m, d);
+  vlc::require(l >= 1, "templates: the vocabulary is empty (template 0 has 0 nouns)");
+  vlc::validate_images(raw, o.k, 0, 1, l);
   const int k_for_centres = o.k > 0 ? o.k : vlc::k_range(m, o.kmin, o.kmax).second;
-  const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), "images");
+  const vlc::RowMatrixF z = vlc::normalized_rows(raw, "images");
   const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
   vlc::NounFilterOptions nf;
   nf.k = k_for_centres;
@@ -372,7 +369,7 @@ val k_range_impl(int m, int kmin, int kmax) {
 // Runs f; a C++ exception becomes a JS Error with the same message. The JS error is thrown after
 // the catch block has finished, so the C++ exception object is released first.
 template <class F>
-val guarded(F&& f) {
+auto guarded(F&& f) -> decltype(f()) {
   std::string message;
   std::string name = "VlcError";
   try {
@@ -395,6 +392,76 @@ val guarded(F&& f) {
   name.shrink_to_fit();
   error.throw_();
 }
+
+
+// vlc::Session for JS (web/src/cluster.js runPipeline): the images cross into WASM once, when the
+// session is made, and every stage reuses them. Free it with session.delete().
+class JsSession {
+ public:
+  // images: M×d (Float32Array), shape {m, d}; options as cluster()'s.
+  static JsSession* make(val images, val shape, val options) {
+    return guarded([&] {
+      const int m = shape_of(shape, "m"), d = shape_of(shape, "d");
+      check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d = " + std::to_string(m) + "×" + std::to_string(d));
+      vlc::Options o = parse_options(options, m);
+      return new JsSession(matrix_from(images, 0, m, d), std::move(o));
+    });
+  }
+  void set_options(val options) {
+    guarded([&] {
+      session_.set_options(parse_options(options, static_cast<int>(session_.rows())));
+      return 0;
+    });
+  }
+  // T̄, the template-averaged vocabulary: L×d (rows normalised here).
+  void set_vocabulary_mean(val nouns, int l) {
+    guarded([&] {
+      const int d = dim();
+      check_length(nouns, "nouns", static_cast<std::size_t>(l) * d, "L×d = " + std::to_string(l) + "×" + std::to_string(d));
+      session_.set_vocabulary_mean(matrix_from(nouns, 0, l, d));
+      return 0;
+    });
+  }
+  val filter_nouns() {
+    return guarded([&] { return int32_array(session_.filter_nouns()); });
+  }
+  // W^(b): B×|P|×d, the kept nouns' embeddings under each template, in filterNouns() order.
+  void set_kept_templates(val templates, int b) {
+    guarded([&] {
+      const int d = dim();
+      vlc::require(b >= 1, "templates: B = ", b, "; give at least one prompt template's noun embeddings");
+      const std::size_t n = length_of(templates, "templates");
+      const int p = static_cast<int>(n / (static_cast<std::size_t>(b) * d));
+      check_length(templates, "templates", static_cast<std::size_t>(b) * p * d, "B×P×d with B = " + std::to_string(b) + ", d = " + std::to_string(d));
+      std::vector<vlc::RowMatrixF> w;
+      for (int i = 0; i < b; ++i) w.push_back(matrix_from(templates, static_cast<std::size_t>(i) * p * d, p, d));
+      session_.set_kept_templates(w);
+      return 0;
+    });
+  }
+  val cluster() {
+    return guarded([&] { return result_to_js(session_.cluster(), session_.options()); });
+  }
+  val name() {
+    return guarded([&] { return names_to_js(session_.name()); });
+  }
+  // How many times each stage ran (vlc::StageCounts): shows what a re-cluster reused.
+  val counts() const {
+    const vlc::StageCounts& c = session_.counts();
+    val o = val::object();
+    o.set("filter", c.filter);
+    o.set("graph", c.graph);
+    o.set("affinity", c.affinity);
+    o.set("partition", c.partition);
+    o.set("name", c.name);
+    return o;
+  }
+
+ private:
+  JsSession(const vlc::RowMatrixF& images, vlc::Options options) : session_(images, options) {}
+  int dim() const { return static_cast<int>(session_.dims()); }
+  vlc::Session session_;
+};
 
 val js_cluster(val images, val templates, val shape, val options) {
   return guarded([&] { return cluster_impl(images, templates, shape, options); });
@@ -421,4 +488,13 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("kRange", &js_k_range);
   emscripten::function("version", &js_version);
   emscripten::function("heapInUse", &js_heap_in_use);
+  emscripten::class_<JsSession>("Session")
+      .constructor(&JsSession::make, emscripten::allow_raw_pointers())
+      .function("setOptions", &JsSession::set_options)
+      .function("setVocabularyMean", &JsSession::set_vocabulary_mean)
+      .function("filterNouns", &JsSession::filter_nouns)
+      .function("setKeptTemplates", &JsSession::set_kept_templates)
+      .function("cluster", &JsSession::cluster)
+      .function("name", &JsSession::name)
+      .function("counts", &JsSession::counts);
 }

@@ -376,6 +376,8 @@ export interface ClusterEmbeddingsResult {
   embedding2d: Float64Array;
   radOuterIterations: number;
   radConverged: boolean;
+  /** The core's backend that ran: "cpu" (or "cuda:<n> (<GPU>)" natively). */
+  device: string;
   timings: { stage: string; seconds: number }[];
   graphs: GraphStats[];
   /** Empty unless nameClusters. */
@@ -420,6 +422,25 @@ export interface VlcModule {
   /** Bytes malloc'd in the WASM heap and not yet freed (for leak checks). */
   heapInUse(): number;
   version(): string;
+  /** vlc::Session: the images cross into WASM once; the stages reuse them (runPipeline). */
+  Session: new (images: Float32Array, shape: { m: number; d: number }, options: Record<string, unknown>) => VlcSession;
+}
+/** The core's staged pipeline (core/include/vlc/session.hpp). Free it with delete(). */
+export interface VlcSession {
+  /** New options; a later stage recomputes only what they made stale. */
+  setOptions(options: Record<string, unknown>): void;
+  /** T̄, the template-averaged vocabulary, L×d. */
+  setVocabularyMean(nouns: Float32Array, l: number): void;
+  /** §1: the kept nouns' vocabulary indices, ascending. */
+  filterNouns(): Int32Array;
+  /** The kept nouns under each template, B×|P|×d, in filterNouns() order. */
+  setKeptTemplates(templates: Float32Array, b: number): void;
+  cluster(): Omit<ClusterEmbeddingsResult, 'kCurve'>;
+  /** Names of the current clusters from the whole vocabulary. */
+  name(): ClusterName[];
+  /** How many times each stage ran: what a re-cluster recomputed. */
+  counts(): { filter: number; graph: number; affinity: number; partition: number; name: number };
+  delete(): void;
 }
 /** Loads (once per URL) the WebAssembly core. */
 export declare function loadVlcModule(options?: { url?: string | URL }): Promise<VlcModule>;

@@ -82,27 +82,37 @@ int count_distinct_rows(const RowMatrixF& x, int stop_at) {
   return distinct;
 }
 
-void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q) {
-  require(images.rows() >= 2, "images: need at least 2 rows to cluster, got ", images.rows());
-  require(images.cols() >= 1, "images: dimension is 0");
+void validate_templates(const std::vector<RowMatrixF>& templates, Eigen::Index d) {
   require(!templates.empty(), "templates: B = 0; give at least one prompt template's noun embeddings");
   const Eigen::Index l = templates[0].rows();
   require(l >= 1, "templates: the vocabulary is empty (template 0 has 0 nouns)");
   for (std::size_t b = 0; b < templates.size(); ++b) {
     require(templates[b].rows() == l, "templates: template ", b, " has ", templates[b].rows(),
             " nouns but template 0 has ", l, "; every template must embed the same vocabulary");
-    require(templates[b].cols() == images.cols(), "templates: template ", b, " has dimension ", templates[b].cols(),
-            " but images have dimension ", images.cols(), "; use the same CLIP model for both");
+    require(templates[b].cols() == d, "templates: template ", b, " has dimension ", templates[b].cols(),
+            " but images have dimension ", d, "; use the same CLIP model for both");
   }
+}
+
+void validate_images(const RowMatrixF& images, int k, int q, std::int64_t b, std::int64_t l) {
+  require(images.rows() >= 2, "images: need at least 2 rows to cluster, got ", images.rows());
+  require(images.cols() >= 1, "images: dimension is 0");
   require(k == 0 || k >= 2, "k = ", k, ": need at least 2 clusters (or 0 to estimate K)");
   require(k <= images.rows(), "k = ", k, " exceeds the number of images M = ", images.rows());
-  check_limits({images.rows(), images.cols(), static_cast<std::int64_t>(templates.size()), l, q, k});
+  check_limits({images.rows(), images.cols(), b, l, q, k});
   const int need = std::max(k, 2);
   const int distinct = count_distinct_rows(images, need);
   require(distinct > 1, "images: all ", images.rows(), " images have the same embedding (after L2 normalisation); ",
           "there is nothing to cluster");
   require(distinct >= need, "images: only ", distinct, " distinct embeddings (rows equal after L2 normalisation count once) ",
           "but k = ", k, " clusters were asked for; lower k to at most ", distinct, " or remove the duplicates");
+}
+
+void validate_shapes(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, int k, int q) {
+  require(images.rows() >= 2, "images: need at least 2 rows to cluster, got ", images.rows());
+  require(images.cols() >= 1, "images: dimension is 0");
+  validate_templates(templates, images.cols());
+  validate_images(images, k, q, static_cast<std::int64_t>(templates.size()), templates[0].rows());
 }
 
 }  // namespace vlc

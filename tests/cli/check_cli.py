@@ -23,6 +23,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "..", "..", "native", "result.schema.json")
+RESULT_FIELDS = os.path.join(HERE, "..", "..", "core", "include", "vlc", "result_fields.hpp")
 
 passed = 0
 failed = 0
@@ -238,9 +239,13 @@ def main():
         check(doc.get("labels") == labels, "result.json labels equal labels.npy")
         mt = doc.get("metrics") or {}
         check(abs(mt.get("accuracy", -1) - acc) < 1e-4, "result.json accuracy equals the printed ACC")
-        kn = doc.get("kept_nouns", {})
-        check(kn.get("words") == [words[i] for i in kn.get("indices", [])] and kn.get("count") == len(kn.get("indices", [])),
-              "kept nouns: words match indices in words.txt")
+        kn = doc.get("kept_nouns", [])
+        check(doc.get("kept_words") == [words[i] for i in kn] and len(kn) > 0, "kept nouns: words match indices in words.txt")
+        # Every field of vlc::Result, by its name in the core's field table, is in result.json.
+        fields = re.findall(r'v\("(\w+)", r\.', open(RESULT_FIELDS).read())
+        missing = [f for f in fields if f not in doc]
+        check(len(fields) >= 16 and not missing, "result.json has every field of vlc::Result (result_fields.hpp)", str(missing))
+        check(len(doc.get("embedding2d", [])) == 400 and doc.get("components", 0) >= 1, "result.json: the 2-D map and components")
         check(len(doc.get("beta", [])) == 5 and abs(sum(doc["beta"]) - 1) < 1e-6, "beta: 5 template weights summing to 1")
         check(doc.get("options", {}).get("threads") == 2 and doc.get("options", {}).get("k") == 4, "options recorded")
         check(sum(doc.get("cluster_sizes", [])) == 400, "cluster sizes sum to M")
@@ -324,7 +329,7 @@ def main():
     check(ok, "--k-min-fraction 0: the plain largest eigengap", err.strip())
 
     # --- WordNet hierarchy filtering: a TSV vocabulary with depths, --generic-levels
-    kept_before = (doc or {}).get("kept_nouns", {}).get("indices", [])
+    kept_before = (doc or {}).get("kept_nouns", [])
     generic = set(kept_before[:1] + kept_before[4:6])  # kept without the filter; made generic here
     depth_of = {i: ("1" if i == kept_before[0] else "4") if i in generic else ("" if i == 9 else "8")
                 for i in range(len(words))}
@@ -341,21 +346,21 @@ def main():
             return json.load(f), ""
 
     d_, err = kept_with()
-    check(d_ is not None and d_["kept_nouns"]["indices"] == kept_before
-          and d_["kept_nouns"]["words"] == [words[i] for i in kept_before] and d_["options"]["generic_levels"] is None,
+    check(d_ is not None and d_["kept_nouns"] == kept_before
+          and d_["kept_words"] == [words[i] for i in kept_before] and d_["options"]["generic_levels"] is None,
           "a TSV vocabulary (word, depth, offset) gives the words and the kept nouns of words.txt", err)
     d_, err = kept_with("--generic-levels", "5")
     ok = d_ is not None and len(generic) == 3
     if ok:
         kept = d_["kept_nouns"]
         errs, _ = schema_errors(d_)
-        ok = (not errs and not generic & set(kept["indices"]) and kept["count"] > 0
-              and not {words[i] for i in generic} & set(kept["words"]) and d_["options"]["generic_levels"] == 5
-              and set(kept_before) - generic <= set(kept["indices"]))
-        err = "; ".join(errs[:3]) + f" generic={sorted(generic)} kept={kept['indices']}"
+        ok = (not errs and not generic & set(kept) and len(kept) > 0
+              and not {words[i] for i in generic} & set(d_["kept_words"]) and d_["options"]["generic_levels"] == 5
+              and set(kept_before) - generic <= set(kept))
+        err = "; ".join(errs[:3]) + f" generic={sorted(generic)} kept={kept}"
     check(ok, "--generic-levels 5 drops the nouns of depth < 5 from the kept nouns, keeps the others; schema-valid", err)
     d_, err = kept_with("--generic-levels", "0")
-    check(d_ is not None and d_["kept_nouns"]["indices"] == kept_before, "--generic-levels 0 drops nothing", err)
+    check(d_ is not None and d_["kept_nouns"] == kept_before, "--generic-levels 0 drops nothing", err)
     d_, err = kept_with("--generic-levels", "5", "--method", "cmatrix")
     check(d_ is not None and not generic & set(d_["cmatrix_nouns"]), "--generic-levels applies to cmatrix's nouns", err)
 

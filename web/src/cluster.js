@@ -569,85 +569,92 @@ export async function runPipeline(files, options = {}) {
       co.depths = vocabulary.depths;
       checkDepths(co.depths, vocabulary.words.length, 'the vocabulary asset\'s "depths" (build it from a TSV with a depth column: models/build_text_assets.mjs)');
     }
-    progress('filter', 0, 1);
-    const filtered = mod.filterNouns(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, co);
-    const kept = Array.from(/** @type {Int32Array} */ (filtered.kept));
-    progress('filter', 1, 1);
-    checkAbort(signal);
-
-    const texts = [];
-    for (const t of templates) for (const i of kept) texts.push(t.replace('{}', vocabulary.words[i]));
-    const cache = new TextEmbeddingCache(modelId);
-    const cached = options.cache === false ? texts.map(() => undefined) : await cache.getMany(texts);
-    const missing = texts.filter((_, i) => !cached[i]);
-    progress('encode-texts', texts.length - missing.length, texts.length);
-    const fresh = missing.length
-      ? await encoder.encodeTexts(missing, {
-        batchSize: options.textBatchSize ?? 32,
-        onProgress: ({ done }) => { checkAbort(signal); progress('encode-texts', texts.length - missing.length + done, texts.length); },
-      })
-      : new Float32Array(0);
-    const t = new Float32Array(texts.length * d);
-    /** @type {Float32Array[]} */
-    const freshRows = [];
-    for (let i = 0, f = 0; i < texts.length; i++) {
-      const row = cached[i] ?? fresh.slice(f * d, (f++ + 1) * d);
-      if (!cached[i]) freshRows.push(row);
-      t.set(row, i * d);
-    }
-    if (options.cache !== false && missing.length) await cache.putMany(missing, freshRows);
-    progress('encode-texts', texts.length, texts.length);
-    checkAbort(signal);
-
-    // Clustering on W^(b) = T^(b)[P]. Filtering again inside the core keeps all of P: a noun's
-    // centre does not depend on the other nouns, and the fine centres are the same k-means. The
-    // vocabulary masks have done their work (every kept noun passed them) and have the wrong length
-    // here; the names, from the whole vocabulary again, keep them.
-    const { nounMask, genericLevels, depths, ...clusterOptions } = co;
-    progress('cluster', 0, 1);
+    // One core session for the rest of the run (vlc::Session): the images cross into WASM once;
+    // §1 on the vocabulary asset's T̄, the clustering on the kept nouns' prompts and the names
+    // from the whole vocabulary all read them there, and §1 runs once.
+    // Its stages report as cluster:<stage> (normalise, filter, graph, rad, …) and can be stopped.
     const coreStages = coreProgress((stage, fraction) => progress(`cluster:${stage}`, fraction, 1), signal, 'clusterImages');
-    clusterOptions.onProgress = coreStages.report;
-    const r = coreStages.run(() => mod.cluster(images, t, { m, d, b: templates.length, l: kept.length }, clusterOptions));
-    progress('cluster', 1, 1);
-    checkAbort(signal);
+    const session = coreStages.run(() => new mod.Session(images, { m, d }, { ...co, onProgress: coreStages.report }));
+    try {
+      progress('filter', 0, 1);
+      const kept = coreStages.run(() => {
+        session.setVocabularyMean(vocabulary.embeddings, vocabulary.words.length);
+        return Array.from(/** @type {Int32Array} */ (session.filterNouns()));
+      });
+      progress('filter', 1, 1);
+      checkAbort(signal);
 
-    // Names from the whole vocabulary.
-    progress('name', 0, 1);
-    const names = mod.nameClusters(images, vocabulary.embeddings, { m, d, l: vocabulary.words.length }, r.labels, r.k, co);
-    progress('name', 1, 1);
+      const texts = [];
+      for (const t of templates) for (const i of kept) texts.push(t.replace('{}', vocabulary.words[i]));
+      const cache = new TextEmbeddingCache(modelId);
+      const cached = options.cache === false ? texts.map(() => undefined) : await cache.getMany(texts);
+      const missing = texts.filter((_, i) => !cached[i]);
+      progress('encode-texts', texts.length - missing.length, texts.length);
+      const fresh = missing.length
+        ? await encoder.encodeTexts(missing, {
+          batchSize: options.textBatchSize ?? 32,
+          onProgress: ({ done }) => { checkAbort(signal); progress('encode-texts', texts.length - missing.length + done, texts.length); },
+        })
+        : new Float32Array(0);
+      const t = new Float32Array(texts.length * d);
+      /** @type {Float32Array[]} */
+      const freshRows = [];
+      for (let i = 0, f = 0; i < texts.length; i++) {
+        const row = cached[i] ?? fresh.slice(f * d, (f++ + 1) * d);
+        if (!cached[i]) freshRows.push(row);
+        t.set(row, i * d);
+      }
+      if (options.cache !== false && missing.length) await cache.putMany(missing, freshRows);
+      progress('encode-texts', texts.length, texts.length);
+      checkAbort(signal);
 
-    const labels = new Int32Array(files.length).fill(-1);
-    indices.forEach((fileIndex, row) => { labels[fileIndex] = r.labels[row]; });
-    // Map coordinates per file, like labels: NaN for the files in errors; empty without a graph.
-    const embedding2d = new Float64Array(r.embedding2d.length ? 2 * files.length : 0).fill(NaN);
-    if (embedding2d.length) indices.forEach((fileIndex, row) => embedding2d.set(r.embedding2d.subarray(2 * row, 2 * row + 2), 2 * fileIndex));
-    const clusters = names.map((/** @type {any} */ n) => {
-      const nouns = Array.from(/** @type {Int32Array} */ (n.nouns));
-      const shares = Array.from(/** @type {Float64Array} */ (n.shares));
+      // Clustering on W^(b) = T^(b)[P], the kept nouns' prompts just encoded.
+      session.setKeptTemplates(t, templates.length);
+      progress('cluster', 0, 1);
+      const r = coreStages.run(() => session.cluster());
+      progress('cluster', 1, 1);
+      checkAbort(signal);
+
+      // Names from the whole vocabulary.
+      progress('name', 0, 1);
+      const names = coreStages.run(() => session.name());
+      progress('name', 1, 1);
+
+      const labels = new Int32Array(files.length).fill(-1);
+      indices.forEach((fileIndex, row) => { labels[fileIndex] = r.labels[row]; });
+      // Map coordinates per file, like labels: NaN for the files in errors; empty without a graph.
+      const embedding2d = new Float64Array(r.embedding2d.length ? 2 * files.length : 0).fill(NaN);
+      if (embedding2d.length) indices.forEach((fileIndex, row) => embedding2d.set(r.embedding2d.subarray(2 * row, 2 * row + 2), 2 * fileIndex));
+      const clusters = names.map((/** @type {any} */ n) => {
+        const nouns = Array.from(/** @type {Int32Array} */ (n.nouns));
+        const shares = Array.from(/** @type {Float64Array} */ (n.shares));
+        return {
+          id: n.cluster,
+          name: nouns.length ? vocabulary.words[nouns[0]] : '',
+          share: shares.length ? shares[0] : 0,
+          runnersUp: nouns.slice(1).map((w, j) => ({ noun: vocabulary.words[w], share: shares[j + 1] })),
+          members: indices.filter((_, row) => r.labels[row] === n.cluster),
+        };
+      });
       return {
-        id: n.cluster,
-        name: nouns.length ? vocabulary.words[nouns[0]] : '',
-        share: shares.length ? shares[0] : 0,
-        runnersUp: nouns.slice(1).map((w, j) => ({ noun: vocabulary.words[w], share: shares[j + 1] })),
-        members: indices.filter((_, row) => r.labels[row] === n.cluster),
+        clusters,
+        labels,
+        errors,
+        backend: encoder.backend,
+        fallbackReason: encoder.fallbackReason,
+        k: r.k,
+        kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
+        keptNouns: kept.map((i) => vocabulary.words[i]),
+        embedding2d,
+        // Near-duplicate photos as file indices (the core's rows mapped like labels).
+        duplicateGroups: Array.from(/** @type {Int32Array[]} */ (r.duplicateGroups), (g) => Array.from(g, (row) => indices[row])),
+        beta: Array.from(/** @type {Float64Array} */ (r.beta)),
+        timings: r.timings,
+        textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,
       };
-    });
-    return {
-      clusters,
-      labels,
-      errors,
-      backend: encoder.backend,
-      fallbackReason: encoder.fallbackReason,
-      k: r.k,
-      kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
-      keptNouns: kept.map((i) => vocabulary.words[i]),
-      embedding2d,
-      // Near-duplicate photos as file indices (the core's rows mapped like labels).
-      duplicateGroups: Array.from(/** @type {Int32Array[]} */ (r.duplicateGroups), (g) => Array.from(g, (row) => indices[row])),
-      beta: Array.from(/** @type {Float64Array} */ (r.beta)),
-      timings: r.timings,
-      textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,
-    };
+    } finally {
+      session.delete();
+    }
   } finally {
     await encoder.dispose().catch(() => {});
   }

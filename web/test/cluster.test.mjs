@@ -187,6 +187,50 @@ test('filterNouns keeps the nouns cluster() keeps on the whole vocabulary', asyn
   assert.equal(f.kForCentres, 3);
 });
 
+test('the core Session: the browser\'s stage order equals cluster(), a new K reuses the graphs, and every Result field arrives', async () => {
+  const { images, templates, d, m, l, b } = toy();
+  const flat = Float32Array.from(templates.flatMap((t) => Array.from(t)));
+  const tbar = ensembleNouns(flat, b, l, d);
+  const mod = await loadVlcModule();
+  const options = { k: 3, q: defaultQ(m) };
+  const direct = mod.cluster(images, flat, { m, d, b, l }, options);
+  const session = new mod.Session(images, { m, d }, options);
+  try {
+    assert.throws(() => session.cluster(), /call filter_nouns first/);
+    session.setVocabularyMean(tbar, l);
+    const kept = Array.from(session.filterNouns());
+    /** The kept nouns' rows of every template, B×|P|×d. @param {number[]} p */
+    const wOf = (p) => {
+      const w = new Float32Array(b * p.length * d);
+      for (let t = 0; t < b; t++) p.forEach((noun, j) => w.set(templates[t].subarray(noun * d, (noun + 1) * d), (t * p.length + j) * d));
+      return w;
+    };
+    session.setKeptTemplates(wOf(kept), b);
+    const r = session.cluster();
+    assert.deepEqual(Array.from(r.labels), Array.from(direct.labels));
+    assert.deepEqual(Array.from(r.keptNouns), Array.from(direct.keptNouns));
+    assert.deepEqual(Array.from(r.beta), Array.from(direct.beta));
+    // Every field of vlc::Result (core/include/vlc/result_fields.hpp), camelCased, in the JS result.
+    const header = readFileSync(join(root, 'core/include/vlc/result_fields.hpp'), 'utf8');
+    const fields = [...header.matchAll(/v\("(\w+)", r\./g)].map((x) => x[1].replace(/_(\w)/g, (_, c) => c.toUpperCase()));
+    assert.ok(fields.length >= 16 && fields.includes('keptNouns') && fields.includes('embedding2d'));
+    for (const f of fields) assert.ok(f in r && f in direct, `result field ${f}`);
+    // K = 10 and 11 on 30 images share k̃ = min(M, max(⌈M/300⌉, 3K)) = 30: the same kept nouns,
+    // so a re-cluster reuses §1's result and the graphs and redoes only the partition.
+    session.setOptions({ ...options, k: 10 });
+    session.setKeptTemplates(wOf(Array.from(session.filterNouns())), b);
+    session.cluster();
+    const counts = session.counts();
+    session.setOptions({ ...options, k: 11 });
+    session.setKeptTemplates(wOf(Array.from(session.filterNouns())), b);
+    const r11 = session.cluster();
+    assert.deepEqual(session.counts(), { ...counts, partition: counts.partition + 1 });
+    assert.deepEqual(Array.from(r11.labels), Array.from(mod.cluster(images, flat, { m, d, b, l }, { ...options, k: 11 }).labels));
+  } finally {
+    session.delete();
+  }
+});
+
 test('float16 round trip and the tiny model\'s vocabulary asset', async () => {
   for (const x of [0, 1, -1, 0.5, 0.1, -0.333, 65504, 1e-5, 6e-8]) {
     const y = halfToFloat(floatToHalf(x));

@@ -31,6 +31,8 @@ enum class Method {
 std::string method_name(Method m);
 // Inverse of method_name; throws vlc::Error listing the valid names.
 Method parse_method(const std::string& name);
+// The NTK methods, which read the kept nouns (§1): ntk-rad, ntk-mean, ntk-pe, ntk-single.
+bool uses_nouns(Method m);
 
 // Progress of a long stage: stage name ("filter", "graph", "rad", "eigen", "kmeans") and
 // fraction done in [0,1]. Called from the calling thread only.
@@ -117,7 +119,8 @@ struct Result {
 };
 
 // images: M×d, templates: B matrices L×d (vocabulary under each prompt template). Rows need
-// not be normalised. Throws vlc::Error with a message naming the problem.
+// not be normalised. Throws vlc::Error with a message naming the problem. One pass of
+// vlc::Session's stages (session.hpp), which keeps them for re-clustering.
 Result cluster(const RowMatrixF& images, const std::vector<RowMatrixF>& templates, const Options& options);
 
 }  // namespace vlc

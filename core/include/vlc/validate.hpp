@@ -1,5 +1,6 @@
 // §0 of docs/method.md: input checks and row L2-normalisation.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 #include "vlc/types.hpp"
@@ -10,6 +11,12 @@ namespace vlc {
 // input error naming `what` and the row index (e.g. "images row 17 is all zeros").
 RowMatrixF normalized_rows(const RowMatrixF& x, const std::string& what);
 
+// The template half of validate_shapes: B ≥ 1 templates, each L×d with the same L ≥ 1.
+void validate_templates(const std::vector<RowMatrixF>& templates, Eigen::Index d);
+// The image half: M ≥ 2, d ≥ 1, 2 ≤ k ≤ M (or 0), the size limits for B templates of L nouns
+// and q neighbours, and at least max(k, 2) distinct rows. vlc::Session checks its images with
+// it once, the templates when they arrive.
+void validate_images(const RowMatrixF& images, int k, int q, std::int64_t b, std::int64_t l);
 // Checks the shapes of a cluster() call: images M×d with M ≥ 2, B ≥ 1 templates each L×d
 // with the same L ≥ 1, and 2 ≤ k ≤ M (k = 0 means "estimate K" and is allowed); then the size
 // limits of this target for q neighbours (q = 0: a method without a graph, the least memory;
