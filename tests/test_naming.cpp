@@ -151,3 +151,32 @@ TEST_CASE("a noun mask keeps dropped nouns out of the names; vlc::cluster passes
     for (int noun : n.nouns) CHECK(co.noun_mask[noun] == 1);
   }
 }
+
+TEST_CASE("a hypernym every cluster votes for loses to each cluster's own noun (class-based TF-IDF)", "[naming]") {
+  // Nouns 0–2 = e0, e1, e2 (the classes), noun 3 = (e0 + e1 + e2)/√3 (their hypernym). Each image
+  // of class c is e_c + 1.2·noun 3 (+ a little of e3): closer to the hypernym (cos 1.78/n) than to
+  // its own noun (1.69/n), so the plain vote names one cluster by the hypernym.
+  vlc::RowMatrixF nouns = vlc::RowMatrixF::Zero(4, 4);
+  const float r3 = 1 / std::sqrt(3.0f);
+  nouns(0, 0) = nouns(1, 1) = nouns(2, 2) = 1;
+  nouns.row(3) << r3, r3, r3, 0;
+  vlc::RowMatrixF images(15, 4);
+  vlc::Labels labels;
+  for (int i = 0; i < 15; ++i) {
+    const int c = i / 5;
+    images.row(i) = 1.2f * nouns.row(3);
+    images(i, c) += 1;
+    images(i, 3) = 0.01f * static_cast<float>(i % 5);
+    images.row(i).normalize();
+    labels.push_back(c);
+  }
+  vlc::NamingOptions o;
+  o.top = 2;
+  const auto distinctive = vlc::name_clusters(images, nouns, labels, 3, o);
+  for (int c = 0; c < 3; ++c) CHECK(distinctive[static_cast<std::size_t>(c)].nouns[0] == c);
+  o.distinctive = false;  // seed 004's plain vote: the hypernym names the first cluster to claim it
+  const auto plain = vlc::name_clusters(images, nouns, labels, 3, o);
+  int by_hypernym = 0;
+  for (const auto& n : plain) by_hypernym += n.nouns[0] == 3;
+  CHECK(by_hypernym == 1);
+}

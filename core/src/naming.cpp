@@ -1,5 +1,6 @@
 #include "vlc/naming.hpp"
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <Eigen/Core>
 #include "vlc/error.hpp"
@@ -60,20 +61,37 @@ void check_inputs(const RowMatrixF& images, const RowMatrixF& nouns, const Label
 // others by vote. Why: a hypernym ("odd-toed ungulate", "artifact") is in almost every image's
 // top 5 of a class and out-votes the class noun, while one breed's name is in too few of a
 // "dog" cluster's lists; people name an album by the most specific word true of nearly all of it.
+// With NamingOptions::distinctive the votes are weighted by idf first (distinctive_weights),
+// and the noun tree is not consulted.
 std::vector<int> rank_candidates(const Eigen::Ref<const Eigen::RowVectorXd>& v,
                                  const Eigen::Ref<const Eigen::Matrix<int, 1, Eigen::Dynamic>>& cover, int size,
-                                 const std::vector<int>& depth, const NamingOptions& o) {
+                                 const std::vector<int>& depth, const NamingOptions& o, const VectorD& idf) {
   std::vector<int> voted;
   for (int j = 0; j < v.size(); ++j)
     if (v(j) != 0 || (!depth.empty() && cover(j) > 0)) voted.push_back(j);
-  const bool tree = !depth.empty();
+  const bool tree = !depth.empty() && !o.distinctive;
   auto covers = [&](int j) { return tree && cover(j) >= o.cover * size; };
+  auto score = [&](int j) { return o.distinctive ? v(j) * idf(j) : v(j); };
   std::sort(voted.begin(), voted.end(), [&](int a, int b) {
     if (covers(a) != covers(b)) return covers(a);
     if (covers(a) && depth[a] != depth[b]) return depth[a] > depth[b];
-    return v(a) != v(b) ? v(a) > v(b) : a < b;
+    return score(a) != score(b) ? score(a) > score(b) : a < b;
   });
   return voted;
+}
+
+// Class-based TF-IDF (BERTopic, "BERTopic: Neural topic modeling with a class-based TF-IDF
+// procedure"): idf_j = log(1 + A / f_j), A = the mean vote total per cluster, f_j = noun j's
+// votes summed over all clusters. A hypernym that every cluster votes for ("dog",
+// "odd-toed ungulate", "artifact") is down-weighted against the noun only this cluster votes
+// for. Empty unless NamingOptions::distinctive.
+VectorD distinctive_weights(const RowMatrixD& votes, const NamingOptions& o) {
+  if (!o.distinctive) return VectorD();
+  const VectorD f = votes.colwise().sum().transpose();
+  const double mean_total = votes.sum() / static_cast<double>(votes.rows());
+  VectorD idf(f.size());
+  for (Eigen::Index j = 0; j < f.size(); ++j) idf(j) = f(j) > 0 ? std::log1p(mean_total / f(j)) : 0.0;
+  return idf;
 }
 
 // Depth of every noun in the tree given by parent rows (−1 = root); empty without a tree.
@@ -173,7 +191,8 @@ std::vector<ClusterName> name_clusters(const RowMatrixF& images, const RowMatrix
 
   // Every voted noun of each cluster, best candidate first (rank_candidates), then unique names.
   std::vector<std::vector<int>> ranked(k);
-  for (int c = 0; c < k; ++c) ranked[c] = rank_candidates(votes.row(c), cover.row(c), size[c], depth, o);
+  const VectorD idf = distinctive_weights(votes, o);
+  for (int c = 0; c < k; ++c) ranked[c] = rank_candidates(votes.row(c), cover.row(c), size[c], depth, o, idf);
   const std::vector<int> chosen = o.unique ? unique_choice(ranked, votes) : first_choice(ranked);
 
   std::vector<ClusterName> names(k);
