@@ -2,7 +2,7 @@
 // Decoding, encoding and clustering run in a module worker (engine.js); this file is the UI.
 import {
   makeZip, zipLayout, exportObject, toCSV, pca2d, fanOut, formatDuration, etaRecent, clusterColour, filePath,
-  uniqueNames, nextPointTowards,
+  uniqueNames, nextPointTowards, summaryLine,
 } from './lib.js';
 import { isHubId } from '../src/models.js';
 import { makeThumbnail } from './decode.js';
@@ -619,7 +619,7 @@ function renderClusters(focus) {
   const names = uniqueNames(list);
   shownNames = new Map(list.map((c, i) => [c.id, names[i]]));
   box.replaceChildren(...list.map((c) => card(c, list)));
-  $('#summary').textContent = `${list.length} clusters · ${list.reduce((s, c) => s + c.members.length, 0)} photos`;
+  $('#summary').textContent = summaryLine(list, S.result?.duplicateGroups);
   drawMap();
   updateViewerOptions();
   if (focus) /** @type {HTMLElement | null} */ (document.querySelector(focus))?.focus();

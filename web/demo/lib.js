@@ -354,6 +354,21 @@ export function etaRecent(samples, total, window = 5) {
 }
 
 /**
+ * The line above the cards: "3 clusters · 40 photos · 12 near-duplicates". Near-duplicates are
+ * the photos the core clustered as copies of another (each group counts all but one), so the
+ * user knows why burst shots always land together.
+ * @param {Array<{members: number[]}>} clusters
+ * @param {number[][]} [duplicateGroups] file indices of each near-duplicate group
+ * @returns {string}
+ */
+export function summaryLine(clusters, duplicateGroups = []) {
+  const photos = clusters.reduce((s, c) => s + c.members.length, 0);
+  const copies = duplicateGroups.reduce((s, g) => s + Math.max(0, g.length - 1), 0);
+  const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return [plural(clusters.length, 'cluster'), plural(photos, 'photo'), ...(copies ? [plural(copies, 'near-duplicate')] : [])].join(' · ');
+}
+
+/**
  * Names to show: the clusters' own names, made unique where two share one (after a rename, or
  * when the core's names were not unique): the later ones get their first runner-up noun not yet
  * taken, "tumbler (glass)", else a number, "tumbler 2". The core's names, when already unique,

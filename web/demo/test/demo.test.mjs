@@ -22,7 +22,7 @@ import { syntheticPhoto } from '../bench.mjs';
 import { loadVlcModule } from '../../src/cluster.js';
 import { serveHub } from '../../testing/hub.mjs';
 import {
-  crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, fanOut, etaRecent, uniqueNames, nextPointTowards,
+  crc32, makeZip, toCSV, pca2d, zipLayout, safeName, eta, formatDuration, fanOut, etaRecent, uniqueNames, nextPointTowards, summaryLine,
 } from '../lib.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -142,6 +142,15 @@ test('uniqueNames: the core\'s unique names untouched; shared ones told apart by
   const shown = uniqueNames(edited);
   assert.deepEqual(shown, ['tumbler', 'tumbler (glass)', 'tumbler 3', 'tumbler 2']);
   assert.equal(new Set(shown).size, shown.length);
+});
+
+test('summaryLine: clusters, photos and the near-duplicates the core clustered once', () => {
+  const clusters = [{ members: [0, 1, 2] }, { members: [3] }];
+  assert.equal(summaryLine(clusters), '2 clusters · 4 photos');
+  assert.equal(summaryLine(clusters, []), '2 clusters · 4 photos');
+  // two groups: 3 photos (2 copies) and 2 photos (1 copy)
+  assert.equal(summaryLine(clusters, [[0, 1, 2], [3, 4]]), '2 clusters · 4 photos · 3 near-duplicates');
+  assert.equal(summaryLine([{ members: [7] }], [[6, 7]]), '1 cluster · 1 photo · 1 near-duplicate');
 });
 
 test('nextPointTowards: arrow keys go to the nearest point that way, straight ahead first', () => {
