@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import omggif from 'omggif';
-import { applyOrientation, readExifOrientation } from '../src/preprocess.js';
+import { applyOrientation, readExifOrientation, readWebpOrientation } from '../src/preprocess.js';
 
 /** Pixel budget per image (jpeg-js refuses larger ones by default too): 100 megapixels. */
 const MAX_PIXELS = 100e6;
@@ -97,7 +97,7 @@ async function decodeWebp(bytes) {
     throw new Error(e.message === 'Decoding error' ? 'libwebp cannot decode it (the file is cut or corrupt)' : e.message);
   });
   const data = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return { data, width: img.width, height: img.height };
+  return applyOrientation({ data, width: img.width, height: img.height }, readWebpOrientation(bytes));
 }
 
 /** @param {ReturnType<typeof sniffFormat>} format @param {Uint8Array} bytes */

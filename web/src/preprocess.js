@@ -334,6 +334,30 @@ export function readExifOrientation(bytes) {
 }
 
 /**
+ * EXIF orientation (1..8) of a WebP: its RIFF "EXIF" chunk holds a TIFF header (some writers put
+ * JPEG's "Exif\0\0" in front of it). 1 when there is none. The command line's decoder
+ * (libwebp) does not apply it; browsers do, so the browser path never calls this.
+ * @param {Uint8Array} bytes
+ * @returns {number}
+ */
+export function readWebpOrientation(bytes) {
+  const b = bytes;
+  const tag = (/** @type {number} */ p) => String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
+  if (b.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WEBP') return 1;
+  for (let p = 12; p + 8 <= b.length;) {
+    const size = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+    const start = p + 8;
+    const end = Math.min(b.length, start + size);
+    if (tag(p) === 'EXIF') {
+      const exifPrefix = end - start >= 6 && tag(start) === 'Exif' && b[start + 4] === 0 && b[start + 5] === 0;
+      return exifOrientation(b, exifPrefix ? start + 6 : start, end);
+    }
+    p = start + size + (size & 1);  // chunks are padded to an even size
+  }
+  return 1;
+}
+
+/**
  * Turns stored pixels into display pixels for an EXIF orientation:
  * 1 as is, 2 mirror left-right, 3 rotate 180, 4 mirror top-bottom, 5 transpose (mirror along the
  * main diagonal), 6 rotate 90 degrees clockwise, 7 transverse (mirror along the anti-diagonal),

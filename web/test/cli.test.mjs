@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { serveHub } from '../testing/hub.mjs';
-import { writePhotoFolder, drawPhoto, webpBytes } from '../testing/photos.mjs';
+import { writePhotoFolder, drawPhoto, webpBytes, rotateCCW, withWebpExifOrientation } from '../testing/photos.mjs';
 import { readNpy } from '../cli/files.js';
 import { decodeImageBytes } from '../cli/decode.js';
 import { preprocessImage } from '../src/preprocess.js';
@@ -72,6 +72,18 @@ test('decoding: EXIF orientation 6 is applied (stored 48×64, shown 64×48); GIF
   const gif = await decodeImageBytes(readFileSync(join(photos, 'g0-2.gif')));
   assert.deepEqual([gif.width, gif.height, gif.format], [64, 48, 'gif']);
   assert.deepEqual(Array.from(gif.data.subarray(0, 4)), Array.from(drawPhoto(0, 2).data.subarray(0, 4)));
+});
+
+test('decoding WebP with an EXIF chunk: orientation 6 applied (stored 48×64, shown 64×48, pixel for pixel when lossless)', async () => {
+  const upright = drawPhoto(1, 4);
+  const stored = rotateCCW(upright);
+  const bytes = withWebpExifOrientation(await webpBytes(stored, { lossless: true }), 6, stored.width, stored.height);
+  const img = await decodeImageBytes(bytes);
+  assert.deepEqual([img.width, img.height, img.format], [64, 48, 'webp']);
+  assert.deepEqual(Array.from(img.data), Array.from(upright.data));
+  // the same file without its EXIF chunk stays as stored
+  const plain = await decodeImageBytes(await webpBytes(stored, { lossless: true }));
+  assert.deepEqual([plain.width, plain.height], [48, 64]);
 });
 
 test('decoding WebP (@jsquash/webp): lossless = the PNG of the same drawing, pixel for pixel and after CLIP preprocessing; lossy within 6 levels on average; animated and cut files named', async () => {

@@ -33,8 +33,26 @@ export function withExifOrientation(jpg, orientation) {
   return new Uint8Array([0xff, 0xd8, 0xff, 0xe1, len >> 8, len & 0xff, ...payload, ...jpg.subarray(2)]);
 }
 
+/**
+ * A simple (VP8L / VP8) WebP turned into the extended format with an EXIF chunk holding the
+ * orientation: VP8X (EXIF flag, canvas size), the image chunk, EXIF (TIFF, big-endian).
+ * @param {Uint8Array} webp @param {number} orientation @param {number} width @param {number} height
+ */
+export function withWebpExifOrientation(webp, orientation, width, height) {
+  const le = (/** @type {number} */ v, /** @type {number} */ n) => Array.from({ length: n }, (_, i) => (v >>> (8 * i)) & 0xff);
+  const chunk = (/** @type {string} */ tag, /** @type {number[]} */ data) => [...Buffer.from(tag, 'latin1'), ...le(data.length, 4), ...data, ...(data.length & 1 ? [0] : [])];
+  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const body = [
+    ...Buffer.from('WEBP', 'latin1'),
+    ...chunk('VP8X', [0x08, 0, 0, 0, ...le(width - 1, 3), ...le(height - 1, 3)]),
+    ...webp.subarray(12),  // the image chunk as it was
+    ...chunk('EXIF', tiff),
+  ];
+  return new Uint8Array([...Buffer.from('RIFF', 'latin1'), ...le(body.length, 4), ...body]);
+}
+
 /** Rotates RGBA pixels 90° counter-clockwise (what a camera stores for EXIF orientation 6). */
-function rotateCCW(/** @type {{data: Uint8Array, width: number, height: number}} */ img) {
+export function rotateCCW(/** @type {{data: Uint8Array, width: number, height: number}} */ img) {
   const { data, width: W, height: H } = img;
   const out = new Uint8Array(data.length);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out.set(data.subarray(4 * (y * W + x), 4 * (y * W + x) + 4), 4 * ((W - 1 - x) * H + y));
