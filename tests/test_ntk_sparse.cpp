@@ -162,9 +162,11 @@ TEST_CASE("ε-sparse NTK by row blocks (the MPI build's split) gives the whole r
               continue;
             }
             // A block's Gram GEMM has other rows beside it than in the whole run, which can
-            // change a float K in its last bit (seen: 393.43448 vs 393.43445), so values agree
-            // to float rounding and an index may swap with a neighbour of equal K only.
-            REQUIRE(part[b].row_value(i)[t] == Approx(whole[b].row_value(i)[t]).epsilon(1e-6));
+            // change a float cosine in its last bit; K grows like exp(cos/τ), so one ulp
+            // (6e-8) becomes 6e-8/τ = 1.5e-6 relative (seen: 393.43448 vs 393.43445 natively,
+            // 240.42429 vs 240.42400 in WASM, whose GEMM blocks differently). Values agree to
+            // a few such ulps (1e-5), and an index may swap with a neighbour of equal K only.
+            REQUIRE(part[b].row_value(i)[t] == Approx(whole[b].row_value(i)[t]).epsilon(1e-5));
             swapped += part[b].row_index(i)[t] != whole[b].row_index(i)[t];
             ++compared;
           }
