@@ -317,7 +317,8 @@ export interface ClusterName {
   size: number;
   /** Vocabulary indices: the name, then the runners-up. */
   nouns: Int32Array;
-  /** Each noun's vote share, same order. */
+  /** Each noun's vote share (its vote ÷ the cluster's total vote), same order. The order is by
+   * distinctiveness (class-based TF-IDF), so a runner-up may have a larger share than the name. */
   shares: Float64Array;
   /** With options.words. */
   words?: string[];
