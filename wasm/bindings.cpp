@@ -322,7 +322,7 @@ val filter_nouns_impl(const val& images, const val& nouns, const val& shape, con
   const vlc::RowMatrixF raw = matrix_from(images, 0, m, d);
   vlc::require(l >= 1, "templates: the vocabulary is empty (template 0 has 0 nouns)");
   vlc::validate_images(raw, o.k, 0, 1, l);
-  const int k_for_centres = o.k > 0 ? o.k : vlc::k_range(m, o.kmin, o.kmax).second;
+  const int k_for_centres = vlc::centres_k(o.k, m, o.kmin, o.kmax);
   const vlc::RowMatrixF z = vlc::normalized_rows(raw, "images");
   const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
   vlc::NounFilterOptions nf;

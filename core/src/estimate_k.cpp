@@ -101,6 +101,8 @@ std::pair<int, int> k_range(int m, int kmin, int kmax) {
   return {lo, hi};
 }
 
+int centres_k(int k, int m, int kmin, int kmax) { return k > 0 ? k : k_range(m, kmin, kmax).second; }
+
 double coding_length(const RowMatrixF& images, const Labels& labels, int k, double epsilon2, bool model_cost) {
   require(k >= 1, "coding_length: k = ", k, " must be at least 1");
   require(epsilon2 > 0, "coding_length: epsilon² = ", epsilon2, " must be positive");

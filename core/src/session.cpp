@@ -282,9 +282,8 @@ void Session::set_vocabulary_mean(const RowMatrixF& nouns) {
 const std::vector<int>& Session::filter_nouns() {
   State& s = *s_;
   require(s.vocab_gen > 0, "filter_nouns: no vocabulary yet; call set_vocabulary or set_vocabulary_mean first");
-  // K for §1's k̃ while the real K is unknown (automatic K): the largest candidate.
   const int m = static_cast<int>(s.z().rows());
-  const int k_for_centres = o_.k > 0 ? o_.k : k_range(m, o_.kmin, s.kmax).second;
+  const int k_for_centres = centres_k(o_.k, m, o_.kmin, s.kmax);
   // Keyed on k̃, not K: two K with the same k̃ run the same k-means and keep the same nouns.
   const State::FilterKey key{s.rows_gen, s.vocab_gen, fine_centre_count(m, k_for_centres), o_.per_centre,
                              o_.filter_restarts, o_.seed, o_.noun_mask};
@@ -449,7 +448,7 @@ Result Session::cluster() {
     clock.stop();
   };
   if (!has_graph(method)) {
-    const int k_for_centres = o_.k > 0 ? o_.k : k_range(static_cast<int>(z.rows()), o_.kmin, s.kmax).second;
+    const int k_for_centres = centres_k(o_.k, static_cast<int>(z.rows()), o_.kmin, s.kmax);
     RowMatrixD features;
     if (cm) {
       StageClock clock(s.timings, o_.progress, "cmatrix");

@@ -108,6 +108,9 @@ struct KEstimate {
 // The default largest candidate: min(50, M − 1, max(2, ⌊M/5⌋, min(⌊M/2⌋, 9))).
 int default_kmax(int m);
 std::pair<int, int> k_range(int m, int kmin, int kmax);
+// The K that sizes the centres of §1's noun filter (k̃) and of the C-matrix before the real K is
+// known: k when given (k > 0), else automatic K's largest candidate, k_range(m, kmin, kmax).second.
+int centres_k(int k, int m, int kmin, int kmax);
 
 // Lossy coding length of a partition, in bits per image (seed 004 Sec. F; its source, Ma et
 // al. 2007, "Segmentation of multivariate mixed data via lossy data coding and compression"):
