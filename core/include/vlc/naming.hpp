@@ -28,10 +28,10 @@ struct NamingOptions {
   double cover = 0.65;  // measured: bench/README.md (0.5, 0.65, 0.8 on the quality benchmark)
   // Rank each cluster's nouns by class-based TF-IDF (vote × log(1 + A/f_j), naming.cpp:
   // distinctive_weights): the noun this cluster votes for and the others do not. Measured on
-  // the quality benchmark (bench/README.md, seeds 0–1, true K): names right 100/90% coarse,
-  // 47/40% fine-grained, 45/60% CIFAR-20, against 70/90, 40/33, 45/55% with the noun tree
-  // (cover 0.65) and no better with the tree and TF-IDF combined. Off: the tree rule above, or
-  // the largest vote without a tree (seed 004).
+  // the quality benchmark (bench/README.md, seeds 0–2, true K): names right 87% coarse, 40%
+  // fine-grained, 55% CIFAR-20-like, against 80 / 31 / 48% with the noun tree (cover 0.65);
+  // the tree and TF-IDF combined did no better on seeds 0–1. Off: the tree rule above, or the
+  // largest vote without a tree (seed 004).
   bool distinctive = true;
   // No two clusters share a name: the one with the larger vote keeps the noun, the other
   // takes its next candidate.
