@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the vocabulary asset that clusterImages() filters nouns on (ALGORITHM.md §1 step 1):
+// Builds the vocabulary asset that clusterImages() filters nouns on (docs/method.md §1 step 1):
 // for every word, the CLIP text embeddings under the 7 templates (web/src/cluster.js TEMPLATES),
 // each L2-normalised, averaged, and L2-normalised again (T̄). Written as
 //   <model>/nouns.f16.bin   L×d float16, little-endian, row-major

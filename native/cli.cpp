@@ -1,5 +1,5 @@
 // vlcluster — the native command-line tool: cluster CLIP image embeddings with the NTK-anchored
-// spectral clustering + RAD of ALGORITHM.md, or write a synthetic dataset to try it on.
+// spectral clustering + RAD of docs/method.md, or write a synthetic dataset to try it on.
 //
 // Exit codes: 0 success, 1 bad data (unreadable/invalid input files, clustering failure),
 // 2 bad usage (unknown option, missing or invalid argument). Every failure prints exactly one
@@ -42,7 +42,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = VLC_VERSION;  // package.json's (CMakeLists.txt)
 
 // Bad command line: exit code 2.
 struct UsageError : std::runtime_error {

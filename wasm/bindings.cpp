@@ -17,7 +17,7 @@
 //   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
 //     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
 //     cluster() -> result object, name() -> names, setOptions(options), counts(), delete()
-//   version()                                                 -> "0.1.0"
+//   version()                                                 -> package.json's version
 //
 // Cancelling: options.onProgress(stage, fraction) returns true to stop the run. The progress
 // function then throws a C++ exception (Cancelled), which unwinds the core with its destructors
@@ -475,7 +475,7 @@ val js_name_clusters(val images, val nouns, val shape, val labels, int k, val op
 val js_k_range(int m, int kmin, int kmax) {
   return guarded([&] { return k_range_impl(m, kmin, kmax); });
 }
-std::string js_version() { return "0.1.0"; }
+std::string js_version() { return VLC_VERSION; }  // package.json's (CMakeLists.txt)
 // Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
 double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
 

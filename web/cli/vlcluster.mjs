@@ -193,7 +193,7 @@ export async function embed(o) {
     writeFileSync(join(o.out, 'files.txt'), `${rows.map((r) => r.file).join('\n')}\n`);
     writeFileSync(join(o.out, 'skipped.txt'), errors.map((e) => `${e.file}\t${e.message}\n`).join(''));
 
-    // The nouns: those kept for these photos (ALGORITHM.md §1) or all, under each template.
+    // The nouns: those kept for these photos (docs/method.md §1) or all, under each template.
     const kept = o.allNouns
       ? vocabulary.words.map((_, i) => i)
       : Array.from(/** @type {Int32Array} */ ((await filterNouns(images, vocabulary.embeddings, { dim: d, k: o.k, seed: 0 })).kept));

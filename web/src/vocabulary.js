@@ -1,4 +1,4 @@
-// The noun vocabulary that clusters are filtered and named on (ALGORITHM.md §1 step 1): for every
+// The noun vocabulary that clusters are filtered and named on (docs/method.md §1 step 1): for every
 // noun, the CLIP text embeddings under the 7 templates, each L2-normalised, averaged, and
 // L2-normalised again (T̄). Stored as an asset of two files,
 //   nouns.json     {format, model, dim, count, dtype, templates, words, depths, source}
@@ -10,7 +10,7 @@
 import { loadBytes, l2NormalizeRows } from './encoder.js';
 import { hashKey, indexedDbStore, openStore } from './store.js';
 
-/** ALGORITHM.md §0: the B = 7 prompt templates (TAC's). `{}` is replaced by the noun. */
+/** docs/method.md §0: the B = 7 prompt templates (TAC's). `{}` is replaced by the noun. */
 export const TEMPLATES = Object.freeze([
   'itap of a {}.',
   'a bad photo of the {}.',

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ, runPipeline,
+  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ,
 } from '../src/cluster.js';
+import { runPipeline } from '../src/photo_session.js';
 import { tinyModel, toy } from '../testing/data.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -82,7 +83,9 @@ function synth(dir, args) {
 
 test('the WASM module loads and reports its version', async () => {
   const mod = await loadVlcModule();
-  assert.equal(mod.version(), '0.1.0');
+  // One version source: package.json (CMakeLists.txt reads it into VLC_VERSION).
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  assert.equal(mod.version(), pkg.version);
   assert.deepEqual(mod.kRange(100, 2, 0), [2, 20]);
 });
 
