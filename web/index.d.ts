@@ -197,7 +197,7 @@ export declare function l2NormalizeRows(data: Float32Array, dim: number): Float3
 // ---------------------------------------------------------------------------------------------
 // Clustering (web/src/cluster.js): the WebAssembly core on typed arrays, and the photo pipeline
 
-/** ALGORITHM.md §0: the 7 prompt templates; `{}` is replaced by the noun. */
+/** docs/method.md §0: the 7 prompt templates; `{}` is replaced by the noun. */
 export declare const TEMPLATES: readonly string[];
 /** Images with a side below this many pixels are reported as errors (default 8). */
 export declare const MIN_IMAGE_SIDE: number;
@@ -652,6 +652,70 @@ export interface ClusterImagesResult {
   timings: { stage: string; seconds: number }[];
   /** Text-embedding cache hits (null without IndexedDB). */
   textCache: { hits: number; total: number } | null;
+  /** The method that ran ('ntk-rad' by default). */
+  method: string;
+  /** Connected components of the final affinity (graph methods). */
+  components: number;
+  /** Seconds of the clustering call: noun filter, prompts, core stages, names. */
+  clusterSeconds: number;
+}
+
+/** PhotoSession.open's options: where the model, its vocabulary and the runtimes come from. */
+export type PhotoSessionOptions = Pick<ClusterImagesOptions, 'model' | 'nounList' | 'nounSelection' | 'vocabulary' | 'ortUrl' | 'ort'
+  | 'wasmPaths' | 'executionProviders' | 'numThreads' | 'textBatchSize' | 'templates' | 'wasmUrl' | 'hubUrl' | 'dtype' | 'revision'
+  | 'cache' | 'cacheDir' | 'onProgress' | 'signal'>;
+
+/** PhotoSession.addFiles's options. */
+export interface AddFilesOptions {
+  /** Smallest accepted image side in pixels (default 8). */
+  minImageSide?: number;
+  /** Photos encoded together, also how many preprocessed tensors are held (default 8). */
+  batchSize?: number;
+  /** Decoder of one file to pixels (default the package's decodeImage; pixel objects pass through). */
+  decode?: (file: ImageInput) => Promise<PixelData>;
+  /** Files decoding while one is preprocessed (default 2). */
+  decodeAhead?: number;
+  onProgress?: (p: PipelineProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** PhotoSession.cluster's options: the core's, per run. */
+export interface PhotoClusterOptions extends Omit<CoreOptions, 'depths'> {
+  onProgress?: (p: PipelineProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * A photo set encoded once and clustered as often as asked: open() loads the model, vocabulary
+ * and core; addFiles() decodes and encodes (bad files become `errors`); cluster() filters nouns,
+ * encodes only prompts not encoded before, clusters and names, reusing the core's stages whose
+ * inputs did not change (vlc::Session). runPipeline is open + addFiles + cluster + dispose.
+ */
+export declare class PhotoSession {
+  static open(options: PhotoSessionOptions): Promise<PhotoSession>;
+  readonly backend: string;
+  readonly fallbackReason: string | null;
+  readonly dim: number;
+  readonly modelId: string;
+  /** Photos that will be clustered (files added minus errors). */
+  readonly count: number;
+  /** Files given so far (numbered over every addFiles call). */
+  readonly fileCount: number;
+  readonly errors: FileError[];
+  /** Embedding row → file index. */
+  readonly indices: number[];
+  /** Photos run through the image encoder by this session. */
+  readonly imagesEncoded: number;
+  addFiles(files: ImageFiles, options?: AddFilesOptions): Promise<{ added: number; errors: FileError[] }>;
+  /** Embeddings saved earlier (embeddings() of a session of the same model), instead of addFiles. */
+  restore(saved: { images: Float32Array; indices: number[]; errors?: FileError[]; fileCount: number; imagesEncoded?: number }): void;
+  /** The image embeddings, row j = file rows[j]. */
+  embeddings(): { data: Float32Array; dim: number; rows: number[] };
+  cluster(options?: PhotoClusterOptions): Promise<ClusterImagesResult>;
+  /** The core's stage counts: what a re-cluster reused. */
+  counts(): { filter: number; graph: number; affinity: number; partition: number; name: number };
+  /** Frees the core session and the encoder. */
+  dispose(): Promise<void>;
 }
 
 export type ImageInput = Blob | (PixelData & { name?: string });
@@ -667,7 +731,7 @@ export type ImageFiles = ArrayLike<ImageInput>;
  * cannot be loaded rejects the promise with an Error naming the URL.
  */
 export declare function clusterImages(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
-/** The same pipeline in the calling thread. */
+/** The same pipeline in the calling thread (one PhotoSession's single pass). */
 export declare function runPipeline(files: ImageFiles, options: ClusterImagesOptions): Promise<ClusterImagesResult>;
 /** URLs of a model folder's files. */
 export declare function modelFiles(model: ModelSpec): { vision: string; text: string; vocab: string; merges: string; vocabulary: VocabularySource; id: string };

@@ -1,14 +1,9 @@
 // Clustering on the device: the WebAssembly core (wasm/bindings.cpp, built into web/dist/ by
-// scripts/build-wasm) on typed arrays, and the whole photo pipeline
-//   decode -> CLIP image encoding -> noun filtering on the precomputed vocabulary asset
-//   -> CLIP text encoding of the kept nouns under the 7 templates -> clustering -> names.
-// clusterImages() runs the pipeline in a module Web Worker (web/src/worker.js) when it can;
-// runPipeline() is the same pipeline in the calling thread.
+// scripts/build-wasm) on typed arrays — clusterEmbeddings(), filterNouns() — and the text-embedding
+// cache. The photo pipeline built on them (PhotoSession, runPipeline, clusterImages) is
+// web/src/photo_session.js.
 
-import { decodeImage, preprocessImage } from './preprocess.js';
-import { Encoder, runtimeImport } from './encoder.js';
-import { TEMPLATES, loadVocabulary, deviceVocabularyAsset } from './vocabulary.js';
-import { findVocabularyAsset, isHubId, resolveModel } from './models.js';
+import { runtimeImport } from './encoder.js';
 import { openIndexedDb } from './store.js';
 
 export { TEMPLATES, loadVocabulary, halfToFloat, floatToHalf } from './vocabulary.js';
@@ -77,7 +72,7 @@ export function loadVlcModule(options = {}) {
 }
 
 /** @param {unknown} e */
-function message(e) {
+export function message(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -171,7 +166,7 @@ function flattenTemplates(templates, d, options) {
 }
 
 /** The options the WASM core reads (see wasm/bindings.cpp parse_options). */
-const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'duplicateCosine', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
+export const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'duplicateCosine', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
   'maxOuter', 'theta', 'gamma', 'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask',
   'genericLevels', 'depths']);
 
@@ -179,13 +174,8 @@ const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFract
 const EMBEDDINGS_KEYS = Object.freeze([...CORE_KEYS, 'wasmUrl', 'dim', 'numImages', 'numTemplates', 'numNouns', 'nameClusters', 'names',
   'words', 'onProgress', 'signal']);
 
-/** Every option clusterImages / runPipeline take (index.d.ts ClusterImagesOptions). */
-const PIPELINE_KEYS = Object.freeze([...CORE_KEYS.filter((k) => k !== 'depths'), 'wasmUrl', 'model', 'vocabulary', 'onProgress', 'signal',
-  'worker', 'workerUrl', 'ortUrl', 'ort', 'wasmPaths', 'executionProviders', 'numThreads', 'batchSize', 'textBatchSize', 'templates',
-  'cache', 'minImageSide', 'hubUrl', 'dtype', 'revision', 'cacheDir', 'nounList', 'nounSelection']);
-
 /** The options object the WASM core reads (see wasm/bindings.cpp parse_options). */
-function coreOptions(/** @type {Record<string, any>} */ o) {
+export function coreOptions(/** @type {Record<string, any>} */ o) {
   /** @type {Record<string, any>} */
   const out = {};
   for (const key of CORE_KEYS) if (o[key] !== undefined) out[key] = o[key];
@@ -204,7 +194,7 @@ function coreOptions(/** @type {Record<string, any>} */ o) {
  * @param {AbortSignal | undefined} signal
  * @param {string} what the caller's name, for the AbortError's message
  */
-function coreProgress(onProgress, signal, what) {
+export function coreProgress(onProgress, signal, what) {
   /** @type {{reason: unknown} | null} */
   let stop = null;
   const aborted = () => { if (!stop && signal?.aborted) stop = { reason: abortError(signal, what) }; };
@@ -305,7 +295,7 @@ function checkWords(words, l) {
  * vocabulary noun.
  * @param {ArrayLike<number> | undefined} depths @param {number} l @param {string} what
  */
-function checkDepths(depths, l, what) {
+export function checkDepths(depths, l, what) {
   if (depths == null) {
     throw new Error(`genericLevels needs ${what}: the WordNet depth of each of the ${l} vocabulary nouns (-1 = unknown)`);
   }
@@ -313,7 +303,7 @@ function checkDepths(depths, l, what) {
 }
 
 /** The automatic-K curves as plain rows {k, codingLength, eigengap}. */
-function kCurve(/** @type {any} */ e) {
+export function kCurve(/** @type {any} */ e) {
   return Array.from(e.candidates, (/** @type {number} */ k, /** @type {number} */ i) => ({
     k,
     codingLength: e.codingLength.length ? e.codingLength[i] : null,
@@ -322,7 +312,7 @@ function kCurve(/** @type {any} */ e) {
 }
 
 /**
- * T̄ = rownormalise((1/B) Σ_b T^(b)) of unit-normalised template rows (ALGORITHM.md §1 step 1).
+ * T̄ = rownormalise((1/B) Σ_b T^(b)) of unit-normalised template rows (docs/method.md §1 step 1).
  * @param {Float32Array} t B×L×d
  * @param {number} b @param {number} l @param {number} d
  */
@@ -449,377 +439,14 @@ export class TextEmbeddingCache {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The pipeline
-
-/** @param {AbortSignal | undefined} signal */
-function checkAbort(signal) {
-  if (signal?.aborted) throw abortError(signal, 'clusterImages');
-}
-
-/** A file's display name. @param {any} file @param {number} index */
-function fileName(file, index) {
-  return (file && typeof file.name === 'string' && file.name) || `file #${index}`;
-}
-
-/**
- * The model's file URLs: a folder (string or URL ending in '/') with the standard names, or an
- * object naming each file.
- * @param {any} model
- */
-export function modelFiles(model) {
-  if (model == null) throw new Error('clusterImages: options.model is required (a folder URL such as "models/clip-vit-b32/", or {vision, text, vocab, merges, nouns, nounsJson})');
-  if (typeof model === 'string' || model instanceof URL) {
-    let base = String(model);
-    if (!base.endsWith('/')) base += '/';
-    return {
-      vision: `${base}vision_model.onnx`,
-      text: `${base}text_model.onnx`,
-      vocab: `${base}vocab.json`,
-      merges: `${base}merges.txt`,
-      vocabulary: { json: `${base}nouns.json`, bin: `${base}nouns.f16.bin` },
-      id: base,
-    };
-  }
-  return {
-    vision: model.vision,
-    text: model.text,
-    vocab: model.vocab,
-    merges: model.merges,
-    vocabulary: model.vocabulary ?? { json: model.nounsJson, bin: model.nouns },
-    id: model.id ?? String(model.vision),
-  };
-}
-
-/**
- * The whole pipeline in the calling thread (clusterImages runs this in a worker).
- * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
- * @param {Record<string, any>} options
- */
-export async function runPipeline(files, options = {}) {
-  checkPipelineOptions(options);
-  const { signal } = options;
-  const onProgress = options.onProgress ?? (() => {});
-  const progress = (/** @type {string} */ stage, /** @type {number} */ done, /** @type {number} */ total) => {
-    onProgress({ stage, done, total });
-  };
-  const minSide = options.minImageSide ?? MIN_IMAGE_SIDE;
-  const templates = options.templates ?? TEMPLATES;
-  checkAbort(signal);
-
-  // Models and the runtime.
-  progress('load', 0, 1);
-  const [{ encoder, vocabulary, id: modelId }] = await Promise.all([
-    loadModelAndVocabulary(options, onProgress),
-    loadVlcModule({ url: options.wasmUrl }),
-  ]);
-  try {
-    if (vocabulary.dim !== encoder.dim) {
-      throw new Error(`vocabulary embeddings have dimension ${vocabulary.dim}, the model's embeddings ${encoder.dim}: the vocabulary asset was built for another model`);
-    }
-    progress('load', 1, 1);
-    checkAbort(signal);
-
-    // Decode + preprocess, one file at a time; bad files become error entries.
-    /** @type {{file: string, index: number, message: string}[]} */
-    const errors = [];
-    /** @type {Float32Array[]} */
-    const tensors = [];
-    /** @type {number[]} */
-    const indices = [];
-    for (let i = 0; i < files.length; i++) {
-      checkAbort(signal);
-      const file = files[i];
-      const name = fileName(file, i);
-      try {
-        const pixels = await decodeFile(file);
-        if (pixels.width < minSide || pixels.height < minSide) {
-          throw new Error(`image is ${pixels.width}×${pixels.height} pixels; images smaller than ${minSide}×${minSide} are not clustered`);
-        }
-        tensors.push(preprocessImage(pixels, { size: encoder.imageSize }));
-        indices.push(i);
-      } catch (e) {
-        errors.push({ file: name, index: i, message: `${name}: ${message(e)}` });
-      }
-      progress('decode', i + 1, files.length);
-    }
-    const m = tensors.length;
-    if (m < 2) {
-      const e = new Error(`only ${m} of ${files.length} files could be read as images; clustering needs at least 2${
-        errors.length ? ` (${errors.map((x) => x.message).join('; ')})` : ''}`);
-      /** @type {any} */ (e).errors = errors;
-      throw e;
-    }
-
-    // Image embeddings.
-    checkAbort(signal);
-    progress('encode-images', 0, m);
-    const images = await encoder.encodeImages(tensors, {
-      batchSize: options.batchSize ?? 8,
-      onProgress: ({ done, total }) => { checkAbort(signal); progress('encode-images', done, total); },
-    });
-    tensors.length = 0;
-    const d = encoder.dim;
-    checkAbort(signal);
-
-    // §1 on the precomputed template-averaged vocabulary; then only the kept nouns are encoded.
-    const mod = await loadVlcModule({ url: options.wasmUrl });
-    const co = coreOptions(options);
-    if (co.q === undefined) co.q = defaultQ(m);
-    if (co.genericLevels !== undefined) {
-      co.depths = vocabulary.depths;
-      checkDepths(co.depths, vocabulary.words.length, 'the vocabulary asset\'s "depths" (build it from a TSV with a depth column: models/build_text_assets.mjs)');
-    }
-    // One core session for the rest of the run (vlc::Session): the images cross into WASM once;
-    // §1 on the vocabulary asset's T̄, the clustering on the kept nouns' prompts and the names
-    // from the whole vocabulary all read them there, and §1 runs once.
-    // Its stages report as cluster:<stage> (normalise, filter, graph, rad, …) and can be stopped.
-    const coreStages = coreProgress((stage, fraction) => progress(`cluster:${stage}`, fraction, 1), signal, 'clusterImages');
-    const session = coreStages.run(() => new mod.Session(images, { m, d }, { ...co, onProgress: coreStages.report }));
-    try {
-      progress('filter', 0, 1);
-      const kept = coreStages.run(() => {
-        session.setVocabularyMean(vocabulary.embeddings, vocabulary.words.length);
-        return Array.from(/** @type {Int32Array} */ (session.filterNouns()));
-      });
-      progress('filter', 1, 1);
-      checkAbort(signal);
-
-      const texts = [];
-      for (const t of templates) for (const i of kept) texts.push(t.replace('{}', vocabulary.words[i]));
-      const cache = new TextEmbeddingCache(modelId);
-      const cached = options.cache === false ? texts.map(() => undefined) : await cache.getMany(texts);
-      const missing = texts.filter((_, i) => !cached[i]);
-      progress('encode-texts', texts.length - missing.length, texts.length);
-      const fresh = missing.length
-        ? await encoder.encodeTexts(missing, {
-          batchSize: options.textBatchSize ?? 32,
-          onProgress: ({ done }) => { checkAbort(signal); progress('encode-texts', texts.length - missing.length + done, texts.length); },
-        })
-        : new Float32Array(0);
-      const t = new Float32Array(texts.length * d);
-      /** @type {Float32Array[]} */
-      const freshRows = [];
-      for (let i = 0, f = 0; i < texts.length; i++) {
-        const row = cached[i] ?? fresh.slice(f * d, (f++ + 1) * d);
-        if (!cached[i]) freshRows.push(row);
-        t.set(row, i * d);
-      }
-      if (options.cache !== false && missing.length) await cache.putMany(missing, freshRows);
-      progress('encode-texts', texts.length, texts.length);
-      checkAbort(signal);
-
-      // Clustering on W^(b) = T^(b)[P], the kept nouns' prompts just encoded.
-      session.setKeptTemplates(t, templates.length);
-      progress('cluster', 0, 1);
-      const r = coreStages.run(() => session.cluster());
-      progress('cluster', 1, 1);
-      checkAbort(signal);
-
-      // Names from the whole vocabulary.
-      progress('name', 0, 1);
-      const names = coreStages.run(() => session.name());
-      progress('name', 1, 1);
-
-      const labels = new Int32Array(files.length).fill(-1);
-      indices.forEach((fileIndex, row) => { labels[fileIndex] = r.labels[row]; });
-      // Map coordinates per file, like labels: NaN for the files in errors; empty without a graph.
-      const embedding2d = new Float64Array(r.embedding2d.length ? 2 * files.length : 0).fill(NaN);
-      if (embedding2d.length) indices.forEach((fileIndex, row) => embedding2d.set(r.embedding2d.subarray(2 * row, 2 * row + 2), 2 * fileIndex));
-      const clusters = names.map((/** @type {any} */ n) => {
-        const nouns = Array.from(/** @type {Int32Array} */ (n.nouns));
-        const shares = Array.from(/** @type {Float64Array} */ (n.shares));
-        return {
-          id: n.cluster,
-          name: nouns.length ? vocabulary.words[nouns[0]] : '',
-          share: shares.length ? shares[0] : 0,
-          runnersUp: nouns.slice(1).map((w, j) => ({ noun: vocabulary.words[w], share: shares[j + 1] })),
-          members: indices.filter((_, row) => r.labels[row] === n.cluster),
-        };
-      });
-      return {
-        clusters,
-        labels,
-        errors,
-        backend: encoder.backend,
-        fallbackReason: encoder.fallbackReason,
-        k: r.k,
-        kCurve: r.kEstimate ? kCurve(r.kEstimate) : null,
-        keptNouns: kept.map((i) => vocabulary.words[i]),
-        embedding2d,
-        // Near-duplicate photos as file indices (the core's rows mapped like labels).
-        duplicateGroups: Array.from(/** @type {Int32Array[]} */ (r.duplicateGroups), (g) => Array.from(g, (row) => indices[row])),
-        beta: Array.from(/** @type {Float64Array} */ (r.beta)),
-        timings: r.timings,
-        textCache: cache.available && options.cache !== false ? { hits: texts.length - missing.length, total: texts.length } : null,
-      };
-    } finally {
-      session.delete();
-    }
-  } finally {
-    await encoder.dispose().catch(() => {});
-  }
-}
-
-/**
- * The encoder and the vocabulary of `options.model`: an object naming each file is loaded as it
- * is; a folder URL, local folder or hub id goes through models.js (download, cache, variants), and
- * when that folder ships no vocabulary asset it is built on this device (vocabulary.js).
- * @param {Record<string, any>} options runPipeline's
- * @param {(p: {stage: string, done: number, total: number, file?: string}) => void} onProgress
- * @returns {Promise<{encoder: Encoder, vocabulary: Awaited<ReturnType<typeof loadVocabulary>>, id: string}>}
- */
-async function loadModelAndVocabulary(options, onProgress) {
-  let ort = options.ort;
-  if (!ort && options.ortUrl) ort = await runtimeImport(String(options.ortUrl));
-  if (ort && options.wasmPaths && ort.env?.wasm) ort.env.wasm.wasmPaths = options.wasmPaths;
-  const runtime = { ort, executionProviders: options.executionProviders, numThreads: options.numThreads };
-  const model = options.model;
-  if (model != null && typeof model === 'object' && !(model instanceof URL)) {
-    const mf = modelFiles(model);
-    const [encoder, vocabulary] = await Promise.all([
-      Encoder.load({ vision: mf.vision, text: mf.text, vocab: mf.vocab, merges: mf.merges, ...runtime }),
-      loadVocabulary(options.vocabulary ?? mf.vocabulary),
-    ]);
-    return { encoder, vocabulary, id: mf.id };
-  }
-  if (model == null) modelFiles(model);  // its error names the forms `model` takes
-  const source = {
-    hubUrl: options.hubUrl, dtype: options.dtype, revision: options.revision, cache: options.cache, cacheDir: options.cacheDir,
-    signal: options.signal,
-    // done ≤ total always: without a Content-Length, total is the bytes so far.
-    onDownload: (/** @type {{file: string, loaded: number, total: number}} */ p) => onProgress({ stage: 'download', done: p.loaded, total: Math.max(p.total, p.loaded), file: p.file }),
-  };
-  const resolved = await resolveModel(model, source);
-  const encoder = await Encoder.load({
-    vision: resolved.vision, text: resolved.text, vocab: resolved.vocab, merges: resolved.merges, tokenizerJson: resolved.tokenizerJson, ...runtime,
-  });
-  try {
-    const asset = options.vocabulary ?? (await deviceVocabularyAsset(encoder, resolved.id, {
-      prebuilt: () => findVocabularyAsset(model, source),
-      nounList: options.nounList, nounSelection: options.nounSelection, cache: options.cache, cacheDir: options.cacheDir,
-      signal: options.signal, onProgress, batchSize: options.textBatchSize ?? 256,
-    }));
-    return { encoder, vocabulary: await loadVocabulary(asset), id: resolved.id };
-  } catch (e) {
-    await encoder.dispose().catch(() => {});
-    throw e;
-  }
-}
-
-/** Option keys and the callbacks' types of clusterImages / runPipeline. @param {Record<string, any>} options */
-function checkPipelineOptions(options) {
-  checkOptionKeys(options, PIPELINE_KEYS, 'clusterImages');
-  checkFunction(options.onProgress, 'clusterImages: options.onProgress');
-  checkSignal(options.signal, 'clusterImages: options.signal');
-}
-
-/** @param {any} file */
-async function decodeFile(file) {
-  if (file && typeof file === 'object' && 'data' in file && 'width' in file && 'height' in file) return file;
-  if (!file || typeof file.arrayBuffer !== 'function') throw new Error('not a File/Blob or pixel data');
-  if (file.size === 0) throw new Error('file is empty (0 bytes)');
-  if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
-  try {
-    return await decodeImage(file);
-  } catch (e) {
-    throw new Error(`cannot decode image: ${message(e)}`);
-  }
-}
-
-/** Resolves a URL-ish option against the page, so that a worker sees the same file. */
-function absolute(/** @type {any} */ x) {
-  if (typeof x !== 'string' && !(x instanceof URL)) return x;
-  const base = typeof document !== 'undefined' ? document.baseURI : (globalThis.location?.href ?? undefined);
-  try {
-    return base ? new URL(String(x), base).href : String(x);
-  } catch {
-    return String(x);
-  }
-}
-
-/** Model option with every URL made absolute (posted to the worker). */
-function absoluteModel(/** @type {any} */ model) {
-  if (typeof model === 'string' && isHubId(model)) return model;  // resolved against hubUrl, not the page
-  if (typeof model === 'string' || model instanceof URL) {
-    const s = String(model);
-    return absolute(s.endsWith('/') ? s : `${s}/`);
-  }
-  if (!model || typeof model !== 'object') return model;
-  /** @type {Record<string, any>} */
-  const out = {};
-  for (const [k, v] of Object.entries(model)) out[k] = k === 'id' ? v : (v && typeof v === 'object' && !(v instanceof URL) && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) ? absoluteModel(v) : absolute(v));
-  return out;
-}
-
-/**
- * The pipeline's module worker. The default is spelled out as
- * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`: bundlers (Vite,
- * webpack 5, Rollup plugins) recognise only that literal form and then build worker.js with its
- * imports as a worker chunk; any other spelling leaves a URL to unbundled source.
- * @param {string | URL | undefined} workerUrl
- */
-function startWorker(workerUrl) {
-  if (workerUrl != null) return new Worker(workerUrl, { type: 'module' });
-  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-}
-
-/**
- * The whole pipeline, in a module Web Worker when one can be started (else in this thread).
- * @param {ArrayLike<Blob | {name?: string, data: Uint8ClampedArray | Uint8Array, width: number, height: number}>} files FileList, File[], Blob[] or pixels
- * @param {Record<string, any>} options
- */
-export function clusterImages(files, options = {}) {
-  try {
-    checkPipelineOptions(options);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const { signal, onProgress, ...rest } = options;
-  const useWorker = options.worker ?? (typeof Worker === 'function' && typeof document !== 'undefined');
-  if (!useWorker) return runPipeline(files, options);
-  if (rest.ort) throw new Error('clusterImages: `ort` (a module object) cannot be sent to a worker; give ortUrl, or worker: false');
-  const posted = { ...rest };
-  delete posted.worker;
-  posted.model = absoluteModel(options.model);
-  for (const key of ['ortUrl', 'wasmUrl']) if (posted[key]) posted[key] = absolute(posted[key]);
-  if (posted.vocabulary) posted.vocabulary = absoluteModel(posted.vocabulary);
-  if (typeof posted.nounList === 'string') posted.nounList = absolute(posted.nounList);
-  if (typeof posted.wasmPaths === 'string') posted.wasmPaths = absolute(posted.wasmPaths);
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(abortError(signal, 'clusterImages')); return; }
-    const worker = startWorker(options.workerUrl);
-    const finish = () => {
-      worker.terminate();
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => { finish(); reject(abortError(signal, 'clusterImages')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.onmessage = (ev) => {
-      const msg = ev.data;
-      if (msg.type === 'progress') { if (typeof onProgress === 'function') onProgress(msg.progress); return; }
-      finish();
-      if (msg.type === 'result') resolve(msg.result);
-      else {
-        const e = new Error(msg.message);
-        if (msg.name) e.name = msg.name;
-        if (msg.errors) /** @type {any} */ (e).errors = msg.errors;
-        reject(e);
-      }
-    };
-    worker.onerror = (ev) => {
-      finish();
-      reject(new Error(`clusterImages worker failed: ${ev.message || 'could not start web/src/worker.js'}`));
-    };
-    worker.postMessage({ type: 'run', files, options: posted });
-  });
-}
+// The photo pipeline (PhotoSession, runPipeline, clusterImages) is web/src/photo_session.js.
 
 /**
  * What an aborted call rejects with: the signal's reason when it is an Error (AbortController's
  * default reason is an AbortError DOMException), else an AbortError DOMException.
  * @param {AbortSignal | undefined} signal @param {string} what
  */
-function abortError(signal, what) {
+export function abortError(signal, what) {
   if (signal?.reason instanceof Error) return signal.reason;
   return new DOMException(`${what} was aborted`, 'AbortError');
 }

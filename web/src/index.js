@@ -1,6 +1,6 @@
 // vlcluster: cluster photos by CLIP embeddings, on the device.
-// This entry point exports the encoding side (tokenizer, image preprocessing, ONNX encoder);
-// the clustering core (WebAssembly) is exported from here as well once its bindings land.
+// This entry point exports the encoding side (tokenizer, image preprocessing, ONNX encoder), the
+// clustering core (WebAssembly) and the photo pipeline built on both (PhotoSession).
 
 export {
   ClipTokenizer, bytesToUnicode, cleanText, CLIP_PATTERN, CONTEXT_LENGTH, START_TOKEN, END_TOKEN,
@@ -15,9 +15,10 @@ export {
   DEFAULT_EXECUTION_PROVIDERS, VISION_INPUT, VISION_OUTPUT, TEXT_INPUT, TEXT_MASK, TEXT_OUTPUT,
 } from './encoder.js';
 export {
-  clusterEmbeddings, clusterImages, runPipeline, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, defaultQ,
-  modelFiles, halfToFloat, floatToHalf, TextEmbeddingCache, TEMPLATES, MIN_IMAGE_SIDE,
+  clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, defaultQ,
+  halfToFloat, floatToHalf, TextEmbeddingCache, TEMPLATES, MIN_IMAGE_SIDE,
 } from './cluster.js';
+export { PhotoSession, clusterImages, runPipeline, modelFiles } from './photo_session.js';
 export {
   parseWordList, selectWords, buildVocabularyAsset, deviceVocabularyAsset, nounListUrl,
 } from './vocabulary.js';

@@ -3,7 +3,7 @@
 // Messages out: {type: 'progress', progress: {stage, done, total}}
 //               {type: 'result', result} | {type: 'error', name, message, errors?}
 // Cancelling: the page terminates the worker (clusterImages does so when its AbortSignal fires).
-import { runPipeline } from './cluster.js';
+import { runPipeline } from './photo_session.js';
 
 self.onmessage = async (/** @type {MessageEvent} */ ev) => {
   const { type, files, options } = ev.data ?? {};

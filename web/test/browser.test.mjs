@@ -19,7 +19,7 @@ const missing = missingBrowser(playwright)
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>vlcluster browser test</title>
 <script type="module">
-import * as vlc from '/web/src/cluster.js';
+import * as vlc from '/web/src/index.js';
 window.vlc = vlc;
 window.ready = true;
 </script>`;

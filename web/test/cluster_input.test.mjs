@@ -4,7 +4,8 @@
 // against the array lengths, unknown option keys rejected with the closest valid one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterEmbeddings, clusterImages, filterNouns, loadVlcModule, runPipeline } from '../src/cluster.js';
+import { clusterEmbeddings, filterNouns, loadVlcModule } from '../src/cluster.js';
+import { clusterImages, runPipeline } from '../src/photo_session.js';
 import { tinyModel, toy } from '../testing/data.mjs';
 
 /** A Float32Array whose buffer has been transferred away. */

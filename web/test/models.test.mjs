@@ -14,7 +14,7 @@ import { resolveModel, locateModel, findVocabularyAsset } from '../src/models.js
 import { Encoder } from '../src/encoder.js';
 import { ClipTokenizer } from '../src/tokenizer.js';
 import { deviceVocabularyAsset, loadVocabulary, buildVocabularyAsset, parseWordList } from '../src/vocabulary.js';
-import { runPipeline } from '../src/cluster.js';
+import { runPipeline } from '../src/photo_session.js';
 import { serveHub, hubRepos, TINY_NOUN_SELECTION as TINY_SELECTION } from '../testing/hub.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

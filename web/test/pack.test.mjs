@@ -56,7 +56,7 @@ test('npm pack -> offline install in a fresh folder -> the README example runs',
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, env, encoding: 'utf8' });
     const info = JSON.parse(out)[0];
     const names = info.files.map((f) => f.path);
-    for (const f of ['web/dist/vlc_wasm.mjs', 'web/dist/vlc_wasm.wasm', 'web/src/cluster.js', 'web/src/worker.js', 'web/src/index.cjs', 'web/index.d.ts', 'web/README.md', 'package.json', 'LICENSE',
+    for (const f of ['web/dist/vlc_wasm.mjs', 'web/dist/vlc_wasm.wasm', 'web/src/cluster.js', 'web/src/photo_session.js', 'web/src/worker.js', 'web/src/index.cjs', 'web/index.d.ts', 'web/README.md', 'package.json', 'LICENSE',
       'web/cli/vlcluster.mjs', 'models/vocab/wordnet_nouns.tsv', 'models/build_text_assets.mjs']) {
       assert.ok(names.includes(f), `tarball has ${f}`);
     }
