@@ -59,7 +59,7 @@ void require_same(const vlc::Result& a, const vlc::Result& b) {
 // T̄ as the browser gets it: the ensemble of the unit templates, computed elsewhere.
 vlc::RowMatrixF vocabulary_mean(const std::vector<vlc::RowMatrixF>& templates) {
   std::vector<vlc::RowMatrixF> unit;
-  for (const auto& t : templates) unit.push_back(vlc::normalized_rows(t, "t"));
+  for (const auto& t : templates) unit.push_back(vlc::normalized_rows(t, vlc::InputRef::of_template(0)));
   return vlc::ensemble_nouns(unit);
 }
 

@@ -99,3 +99,60 @@ TEST_CASE("an unknown method name lists the valid ones", "[errors]") {
                  vlc::Method::Rbf, vlc::Method::Cosine, vlc::Method::KMeans})
     REQUIRE(vlc::parse_method(vlc::method_name(m)) == m);
 }
+
+namespace {
+
+// The input a failing run's vlc::Error names (Error::input), for front ends that map it to
+// their own names (the CLI: the file it came from).
+vlc::InputRef failing_input(const Case& c) {
+  try {
+    c.run();
+  } catch (const vlc::Error& e) {
+    return e.input();
+  }
+  FAIL("no vlc::Error was thrown");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("errors are tagged with the input they concern: images, template b, an option", "[errors]") {
+  using Kind = vlc::InputRef::Kind;
+  {
+    Case c;
+    c.images.row(17).setZero();
+    const vlc::InputRef in = failing_input(c);
+    CHECK(in.kind == Kind::Images);
+    CHECK(in.row == 17);
+    CHECK(in.name() == "images");
+  }
+  {
+    Case c;
+    c.templates[1](4, 2) = std::numeric_limits<float>::quiet_NaN();
+    const vlc::InputRef in = failing_input(c);
+    CHECK(in.kind == Kind::Template);
+    CHECK(in.index == 1);
+    CHECK(in.row == 4);
+    CHECK(in.name() == "template 1");
+  }
+  {
+    Case c;
+    c.templates[1] = vlc::ref::random_unit_rows(12, 9, 4);
+    const vlc::InputRef in = failing_input(c);
+    CHECK(in.kind == Kind::Template);
+    CHECK(in.index == 1);
+    CHECK(in.row == -1);
+  }
+  for (const auto& [option, set] : std::vector<std::pair<std::string, void (*)(vlc::Options&)>>{
+           {"k", [](vlc::Options& o) { o.k = 41; }},
+           {"q", [](vlc::Options& o) { o.q = 40; }},
+           {"tau", [](vlc::Options& o) { o.tau = 0; }},
+           {"kmax", [](vlc::Options& o) { o.k = 0, o.kmin = 5, o.kmax = 4; }},
+       }) {
+    Case c;
+    set(c.options);
+    const vlc::InputRef in = failing_input(c);
+    CHECK(in.kind == Kind::Option);
+    CHECK(in.option == option);
+  }
+}

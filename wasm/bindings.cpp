@@ -323,8 +323,8 @@ val filter_nouns_impl(const val& images, const val& nouns, const val& shape, con
   vlc::require(l >= 1, "templates: the vocabulary is empty (template 0 has 0 nouns)");
   vlc::validate_images(raw, o.k, 0, 1, l);
   const int k_for_centres = vlc::centres_k(o.k, m, o.kmin, o.kmax);
-  const vlc::RowMatrixF z = vlc::normalized_rows(raw, "images");
-  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
+  const vlc::RowMatrixF z = vlc::normalized_rows(raw, vlc::InputRef::of_images());
+  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), vlc::InputRef::of_nouns());
   vlc::NounFilterOptions nf;
   nf.k = k_for_centres;
   nf.per_centre = o.per_centre;
@@ -353,8 +353,8 @@ val name_clusters_impl(const val& images, const val& nouns, const val& shape, co
   no.top = integer(options, "namingTop", no.top);
   no.runners_up = integer(options, "runnersUp", no.runners_up);
   no.allowed = noun_mask_from(options);  // nouns dropped for the clustering name nothing either
-  const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), "images");
-  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), "nouns");
+  const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), vlc::InputRef::of_images());
+  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), vlc::InputRef::of_nouns());
   return names_to_js(vlc::name_clusters(z, t, lab, k, no));
 }
 

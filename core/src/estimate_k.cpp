@@ -88,15 +88,15 @@ int default_kmax(int m) { return std::min({50, m - 1, std::max({2, m / 5, std::m
 
 std::pair<int, int> k_range(int m, int kmin, int kmax) {
   require(m >= 2, "estimate K: need at least 2 images, got ", m);
-  require(kmin >= 2 || kmin == 0, "estimate K: kmin = ", kmin, " must be at least 2");
-  require(kmax >= 0, "estimate K: kmax = ", kmax, " must not be negative (0 means the default)");
+  require_input(kmin >= 2 || kmin == 0, InputRef::of_option("kmin"), "estimate K: kmin = ", kmin, " must be at least 2");
+  require_input(kmax >= 0, InputRef::of_option("kmax"), "estimate K: kmax = ", kmax, " must not be negative (0 means the default)");
   const int lo = std::max(kmin, 2);
   // Default upper end: 50 clusters, and at least 5 images per cluster on average — but never
   // fewer than min(⌊M/2⌋, 9) candidates' worth (⌊M/5⌋ is empty below 10 images, the first
   // thing a person trying "a few photos" meets), and K = 2 for 3 images. Monotone in M. The
   // eigengap needs λ_{kmax+1}, so kmax < M.
   const int hi = kmax > 0 ? std::min(kmax, m - 1) : default_kmax(m);
-  require(lo <= hi, "estimate K: the candidate range [", lo, ", ", hi, "] is empty for M = ", m,
+  require_input(lo <= hi, InputRef::of_option(kmax > 0 ? "kmax" : "kmin"), "estimate K: the candidate range [", lo, ", ", hi, "] is empty for M = ", m,
           " images; give K explicitly or widen kmin/kmax");
   return {lo, hi};
 }

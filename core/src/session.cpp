@@ -68,20 +68,20 @@ class StageClock {
 };
 
 void check_duplicate_cosine(double cosine) {
-  require(cosine >= 0 && cosine <= 1, "duplicate_cosine = ", cosine, " must be in [0, 1] (0 = keep duplicates)");
+  require_input(cosine >= 0 && cosine <= 1, InputRef::of_option("duplicate_cosine"), "duplicate_cosine = ", cosine, " must be in [0, 1] (0 = keep duplicates)");
 }
 
 // The options checks that need the number of images clustered (after merging copies).
 void validate_options(const Options& o, Eigen::Index m) {
-  require(o.k >= 2 || o.k == 0, "k = ", o.k, ": give the number of clusters K ≥ 2, or 0 to estimate it");
+  require_input(o.k >= 2 || o.k == 0, InputRef::of_option("k"), "k = ", o.k, ": give the number of clusters K ≥ 2, or 0 to estimate it");
   if (o.k == 0) k_range(static_cast<int>(m), o.kmin, o.kmax);  // throws if the candidate range is empty
-  require(o.theta >= 1, "theta = ", o.theta, " must be at least 1");
-  require(o.gamma > 0, "gamma = ", o.gamma, " must be positive");
-  require(o.q >= 1, "q = ", o.q, ": need at least one neighbour");
-  require(o.q < m, "q = ", o.q, " must be smaller than the number of images M = ", m, "; lower q");
-  require(o.tau > 0, "tau = ", o.tau, " must be positive");
-  require(o.n_init >= 1, "n_init = ", o.n_init, " must be at least 1");
-  require(o.per_centre >= 1, "per_centre = ", o.per_centre, " must be at least 1");
+  require_input(o.theta >= 1, InputRef::of_option("theta"), "theta = ", o.theta, " must be at least 1");
+  require_input(o.gamma > 0, InputRef::of_option("gamma"), "gamma = ", o.gamma, " must be positive");
+  require_input(o.q >= 1, InputRef::of_option("q"), "q = ", o.q, ": need at least one neighbour");
+  require_input(o.q < m, InputRef::of_option("q"), "q = ", o.q, " must be smaller than the number of images M = ", m, "; lower q");
+  require_input(o.tau > 0, InputRef::of_option("tau"), "tau = ", o.tau, " must be positive");
+  require_input(o.n_init >= 1, InputRef::of_option("n_init"), "n_init = ", o.n_init, " must be at least 1");
+  require_input(o.per_centre >= 1, InputRef::of_option("per_centre"), "per_centre = ", o.per_centre, " must be at least 1");
 }
 
 bool same_rows(const std::vector<RowMatrixF>& a, const std::vector<RowMatrixF>& b) {
@@ -171,7 +171,7 @@ Session::Session(const RowMatrixF& images, const Options& options) : o_(options)
   // The templates' share of the size limits is checked when they arrive (set_vocabulary).
   validate_images(images, o_.k, 0, 1, 0);
   StageClock clock(s_->timings, o_.progress, "normalise");
-  s_->z_all = normalized_rows(images, "images");
+  s_->z_all = normalized_rows(images, InputRef::of_images());
   clock.stop();
   prepare_rows();
 }
@@ -259,7 +259,7 @@ void Session::set_vocabulary(const std::vector<RowMatrixF>& templates) {
   StageClock clock(s.timings, o_.progress, "vocabulary");
   std::vector<RowMatrixF> t;
   t.reserve(templates.size());
-  for (std::size_t b = 0; b < templates.size(); ++b) t.push_back(normalized_rows(templates[b], "template " + std::to_string(b)));
+  for (std::size_t b = 0; b < templates.size(); ++b) t.push_back(normalized_rows(templates[b], InputRef::of_template(static_cast<int>(b))));
   s.t_bar = ensemble_nouns(t);  // T̄, whole vocabulary
   s.t = std::move(t);
   ++s.vocab_gen;
@@ -268,12 +268,12 @@ void Session::set_vocabulary(const std::vector<RowMatrixF>& templates) {
 
 void Session::set_vocabulary_mean(const RowMatrixF& nouns) {
   State& s = *s_;
-  require(nouns.cols() == s.z_all.cols(), "vocabulary: nouns have dimension ", nouns.cols(), " but images have dimension ",
+  require_input(nouns.cols() == s.z_all.cols(), InputRef::of_nouns(), "vocabulary: nouns have dimension ", nouns.cols(), " but images have dimension ",
           s.z_all.cols(), "; use the same CLIP model for both");
-  require(nouns.rows() >= 1, "vocabulary: the vocabulary is empty (0 nouns)");
+  require_input(nouns.rows() >= 1, InputRef::of_nouns(), "vocabulary: the vocabulary is empty (0 nouns)");
   check_limits({s.z().rows(), s.z().cols(), 1, nouns.rows(), 0, o_.k});
   StageClock clock(s.timings, o_.progress, "vocabulary");
-  s.t_bar = normalized_rows(nouns, "nouns");
+  s.t_bar = normalized_rows(nouns, InputRef::of_nouns());
   s.t.clear();
   ++s.vocab_gen;
   clock.stop();
@@ -316,14 +316,14 @@ void Session::set_kept_templates(const std::vector<RowMatrixF>& kept_templates) 
   State& s = *s_;
   require(s.kept_gen > 0, "set_kept_templates: no kept nouns yet; call filter_nouns first");
   validate_templates(kept_templates, s.z_all.cols());
-  require(kept_templates[0].rows() == static_cast<Eigen::Index>(s.kept.size()), "set_kept_templates: each template has ",
+  require_input(kept_templates[0].rows() == static_cast<Eigen::Index>(s.kept.size()), InputRef::of_template(0), "set_kept_templates: each template has ",
           kept_templates[0].rows(), " nouns but filter_nouns kept ", s.kept.size());
   check_limits({s.z().rows(), s.z().cols(), static_cast<std::int64_t>(kept_templates.size()), kept_templates[0].rows(),
                 s.q, o_.k});
   std::vector<RowMatrixF> w;
   w.reserve(kept_templates.size());
   for (std::size_t b = 0; b < kept_templates.size(); ++b)
-    w.push_back(normalized_rows(kept_templates[b], "template " + std::to_string(b)));
+    w.push_back(normalized_rows(kept_templates[b], InputRef::of_template(static_cast<int>(b))));
   // The same rows again (a re-cluster whose P did not change) keep the graphs; anything else is
   // a new input of §2.
   if (s.w_gen == s.kept_gen && same_rows(w, s.w)) return;
@@ -348,7 +348,7 @@ Result Session::cluster() {
       filter_nouns();  // a no-op unless an option of §1 changed since
       require(s.w_gen == s.kept_gen && !s.w.empty(), "cluster: the kept nouns' template embeddings are missing; call "
               "set_kept_templates with the ", s.kept.size(), " nouns filter_nouns kept");
-      require(method != Method::NtkSingle || (o_.template_index >= 0 && static_cast<std::size_t>(o_.template_index) < s.w.size()),
+      require_input(method != Method::NtkSingle || (o_.template_index >= 0 && static_cast<std::size_t>(o_.template_index) < s.w.size()), InputRef::of_option("template_index"),
               "template_index = ", o_.template_index, " is outside the ", s.w.size(), " templates given");
     }
     const State::GraphKey key{s.rows_gen, kind, uses_nouns(method) ? s.w_gen : -1, uses_nouns(method) ? o_.tau : 0.0, s.q,

@@ -3,13 +3,15 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "vlc/error.hpp"
 #include "vlc/types.hpp"
 
 namespace vlc {
 
 // Returns x with every row scaled to unit L2 norm. A zero, non-finite or empty row is an
-// input error naming `what` and the row index (e.g. "images row 17 is all zeros").
-RowMatrixF normalized_rows(const RowMatrixF& x, const std::string& what);
+// input error naming `input` and the row index (e.g. "images row 17 is all zeros"), tagged with
+// both (vlc::Error::input).
+RowMatrixF normalized_rows(const RowMatrixF& x, const InputRef& input);
 
 // The template half of validate_shapes: B ≥ 1 templates, each L×d with the same L ≥ 1.
 void validate_templates(const std::vector<RowMatrixF>& templates, Eigen::Index d);
