@@ -372,6 +372,7 @@ template <class F>
 auto guarded(F&& f) -> decltype(f()) {
   std::string message;
   std::string name = "VlcError";
+  vlc::InputRef input;
   try {
     return f();
   } catch (const Cancelled&) {
@@ -379,6 +380,9 @@ auto guarded(F&& f) -> decltype(f()) {
     name = "VlcCancelled";
   } catch (const std::bad_alloc&) {
     message = "out of memory in the clustering core (WebAssembly is limited to 4 GB); use fewer images";
+  } catch (const vlc::Error& e) {
+    message = e.what();
+    input = e.input();
   } catch (const std::exception& e) {
     message = e.what();
   } catch (...) {
@@ -386,6 +390,18 @@ auto guarded(F&& f) -> decltype(f()) {
   }
   val error = val::global("Error").new_(val(message));
   error.set("name", val(name));
+  // error.input: which argument it concerns (vlc::Error::input), for callers that name their own.
+  if (input.kind != vlc::InputRef::Kind::None) {
+    using Kind = vlc::InputRef::Kind;
+    val in = val::object();
+    in.set("kind", val(input.kind == Kind::Images ? "images" : input.kind == Kind::Template ? "template"
+                       : input.kind == Kind::Nouns ? "nouns" : "option"));
+    if (input.index >= 0) in.set("index", input.index);
+    if (input.row >= 0) in.set("row", static_cast<double>(input.row));
+    if (input.kind == Kind::Option) in.set("option", val(vlc::camel_case(input.option)));
+    error.set("input", in);
+  }
+  input = {};
   message.clear();
   message.shrink_to_fit();
   name.clear();

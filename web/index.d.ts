@@ -660,6 +660,20 @@ export interface ClusterImagesResult {
   clusterSeconds: number;
 }
 
+/**
+ * On an Error of the core (name 'VlcError'): the input it concerns (vlc::Error::input), so a
+ * caller can name its own argument or file. Absent when the error is not about one input.
+ */
+export interface VlcInputRef {
+  kind: 'images' | 'template' | 'nouns' | 'option';
+  /** kind 'template': which template (b). */
+  index?: number;
+  /** The row at fault, when one is. */
+  row?: number;
+  /** kind 'option': its camelCase name. */
+  option?: string;
+}
+
 /** PhotoSession.open's options: where the model, its vocabulary and the runtimes come from. */
 export type PhotoSessionOptions = Pick<ClusterImagesOptions, 'model' | 'nounList' | 'nounSelection' | 'vocabulary' | 'ortUrl' | 'ort'
   | 'wasmPaths' | 'executionProviders' | 'numThreads' | 'textBatchSize' | 'templates' | 'wasmUrl' | 'hubUrl' | 'dtype' | 'revision'

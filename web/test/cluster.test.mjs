@@ -132,6 +132,7 @@ test('core errors arrive as JS Error objects with the core\'s message', async ()
     assert.ok(e instanceof Error, 'an Error');
     assert.match(e.message, /k|K/);
     assert.match(e.message, new RegExp(String(m)));
+    assert.deepEqual({ ...e.input }, { kind: 'option', option: 'k' }, 'tagged with the option (vlc::Error::input)');
     return true;
   });
   const bad = images.slice();
@@ -140,8 +141,13 @@ test('core errors arrive as JS Error objects with the core\'s message', async ()
     assert.ok(e instanceof Error);
     assert.match(e.message, /images/);
     assert.match(e.message, /\b7\b/, 'names the row');
+    assert.deepEqual({ ...e.input }, { kind: 'images', row: 7 }, 'tagged with the input and its row');
     return true;
   });
+  const badTemplate = templates.map((t) => t.slice());
+  badTemplate[1][2 * d] = Infinity;  // template 1, noun row 2
+  await assert.rejects(clusterEmbeddings(images, badTemplate, { dim: d, numImages: m, k: 3 }),
+    (e) => { assert.deepEqual({ ...e.input }, { kind: 'template', index: 1, row: 2 }); return true; });
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, method: 'nope' }), /unknown method "nope"/);
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: m }), /q = 30|q = \d+ must be smaller/);
   const mod = await loadVlcModule();
