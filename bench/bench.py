@@ -146,15 +146,16 @@ def main():
         if args.threads:
             cmd += ["--threads", str(args.threads)]
         log("vlcluster %s M=%d ..." % (label, m))
-        env = dict(os.environ, VLC_NTK_STATS="1")
+        env = dict(os.environ)
         # Shared 2-core machines: idle OpenMP threads sleep instead of spinning (spinning
         # threads steal the time slice of the busy one when other jobs load the machine).
         env.setdefault("OMP_WAIT_POLICY", "passive")
-        _, err, rss, wall = timed(cmd, env=env)
-        fallback = sum(int(x) for x in re.findall(r"(\d+) fallback rows", err))
-        pairs = sum(int(x) for x in re.findall(r"(\d+) candidate pairs", err))
-        steps = re.search(r"rad: (\d+) outer rounds, (\d+) .-steps", err)
+        _, _, rss, wall = timed(cmd, env=env)
         r = json.load(open(res))
+        # the search's and RAD's counts: result.json's ntk_search and rad_*_iterations
+        fallback = sum(t["fallback_rows"] for t in r.get("ntk_search", []))
+        pairs = sum(t["candidate_pairs"] for t in r.get("ntk_search", []))
+        steps = (r["rad_outer_iterations"], r["rad_inner_iterations"]) if r.get("rad_outer_iterations") else None
         stages = {t["stage"]: t["seconds"] for t in r["timings"]}
         core = sum(v for s, v in stages.items() if s not in ("read", "write"))
         row = {"method": "vlcluster " + label, "m": m, "k": r["k"], "seconds": wall, "cpu": timed.cpu, "rss": rss,
@@ -162,7 +163,7 @@ def main():
                "stages": stages, "rad": {"outer_iterations": r.get("rad_outer_iterations"), "converged": r.get("rad_converged")},
                "nouns": len(r.get("kept_nouns", [])),
                "fallback": fallback if pairs else None, "pairs": pairs,
-               "rad_steps": (int(steps.group(1)), int(steps.group(2))) if steps else None}
+               "rad_steps": steps}
         log("  %.1f s, %.0f MB, ACC %.4f, stages %s" % (wall, rss, row["acc"],
             " ".join("%s %.1f" % kv for kv in stages.items())))
         rows.append(row)

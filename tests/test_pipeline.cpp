@@ -46,7 +46,20 @@ TEST_CASE("every method runs and returns K labels", "[pipeline]") {
       REQUIRE(r.beta.sum() == Approx(1.0).margin(1e-12));
       REQUIRE(!r.kept_nouns.empty());
       REQUIRE(r.graphs.size() == 7);
+      // The search's and RAD's counts are in the Result (not printed): one record per template.
+      REQUIRE(r.ntk_search.size() == 7);
+      for (const auto& st : r.ntk_search) {
+        CHECK(st.candidate_pairs > 0);
+        CHECK(st.candidate_pairs <= 400LL * 399);
+        CHECK(st.fallback_rows <= 400);
+        CHECK(st.mean_candidate_nouns >= 1);
+      }
+      CHECK(r.rad_inner_iterations >= r.rad_outer_iterations);
+      CHECK(r.rad_outer_iterations >= 1);
     }
+    if (m == vlc::Method::NtkPe || m == vlc::Method::NtkSingle) CHECK(r.ntk_search.size() == 1);
+    if (!vlc::uses_nouns(m)) CHECK(r.ntk_search.empty());
+    if (m != vlc::Method::NtkRad) CHECK(r.rad_inner_iterations == 0);
   }
 }
 

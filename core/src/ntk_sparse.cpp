@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <numeric>
 #include "vlc/backend.hpp"
 #include "vlc/device_math.hpp"
@@ -379,12 +377,6 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   std::vector<SparseNtkStats> local;
   const Backend& search = o.backend ? *o.backend : cpu_backend();
   const std::vector<Neighbours> lists = search.ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);
-  if (std::getenv("VLC_NTK_STATS")) {  // diagnostics for the benchmark
-    for (const auto& st : sparse_stats ? *sparse_stats : local)
-      std::fprintf(stderr, "ntk-sparse: %lld candidate pairs, %lld full values, %lld fallback rows, %.2f candidate nouns/row, %.1f value nouns/row, m_max %.3g\n",
-                   static_cast<long long>(st.candidate_pairs), static_cast<long long>(st.full_values),
-                   static_cast<long long>(st.fallback_rows), st.mean_candidate_nouns, st.mean_value_nouns, st.max_dropped);
-  }
   for (const auto& nbrs : lists) {
     GraphStats st;
     graphs.push_back(mutual_knn(nbrs, weight, &st));

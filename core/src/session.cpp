@@ -1,7 +1,5 @@
 #include "vlc/session.hpp"
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <tuple>
 #include "vlc/backend.hpp"
 #include "vlc/baselines.hpp"
@@ -133,6 +131,7 @@ struct Session::State {
   GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto};
   std::vector<SparseMatrixD> graphs;
   std::vector<GraphStats> stats;
+  std::vector<SparseNtkStats> search;  // the NTK neighbour search's counts, per template (CPU path)
   int graph_gen = 0;
 
   // §3 (ntk-rad, ntk-mean); the other graph methods cluster graphs[0]
@@ -141,6 +140,7 @@ struct Session::State {
   SparseMatrixD combined;
   VectorD beta;
   int rad_outer = 0;
+  int rad_inner = 0;
   bool rad_converged = false;
   int affinity_gen = 0;
 
@@ -364,9 +364,10 @@ Result Session::cluster() {
         // A GPU replaces the NTK search by its dense kernel; CPU backends run the ε-sparse path
         // (Backend::ntk_neighbours_sparse: the core's own, or the MPI build's split by rows).
         ntk.backend = backend;
-        if (kind == GraphKind::PromptEnsemble) s.graphs = ntk_affinities(z, {prompt_ensemble(s.w)}, ntk, &s.stats);
-        else if (kind == GraphKind::SingleTemplate) s.graphs = ntk_affinities(z, {s.w[o_.template_index]}, ntk, &s.stats);
-        else s.graphs = ntk_affinities(z, s.w, ntk, &s.stats);  // the ε-sparse path shares the Gram products
+        s.search.clear();
+        if (kind == GraphKind::PromptEnsemble) s.graphs = ntk_affinities(z, {prompt_ensemble(s.w)}, ntk, &s.stats, &s.search);
+        else if (kind == GraphKind::SingleTemplate) s.graphs = ntk_affinities(z, {s.w[o_.template_index]}, ntk, &s.stats, &s.search);
+        else s.graphs = ntk_affinities(z, s.w, ntk, &s.stats, &s.search);  // the ε-sparse path shares the Gram products
       } else {
         GraphStats stats;
         s.graphs.clear();
@@ -385,6 +386,7 @@ Result Session::cluster() {
       if (akey != s.affinity_key) {
         const int nb = static_cast<int>(s.graphs.size());
         s.rad_outer = 0;
+        s.rad_inner = 0;
         s.rad_converged = false;
         if (method == Method::NtkMean) {
           s.combined = mean_affinity(s.graphs);
@@ -398,9 +400,7 @@ Result Session::cluster() {
           s.beta = rad_result.beta;
           s.rad_outer = rad_result.outer_iterations;
           s.rad_converged = rad_result.converged;
-          if (std::getenv("VLC_NTK_STATS"))  // diagnostics for the benchmark
-            std::fprintf(stderr, "rad: %d outer rounds, %d Â-steps, Ω %lld entries\n", rad_result.outer_iterations,
-                         rad_result.inner_iterations, static_cast<long long>(s.combined.nonZeros()));
+          s.rad_inner = rad_result.inner_iterations;
           clock.stop();
         }
         s.affinity_key = akey;
@@ -550,7 +550,9 @@ Result Session::result() const {
     r.beta = s.beta;
     if (has_graph(o_.method)) r.graphs = s.stats;
     r.rad_outer_iterations = s.rad_outer;
+    r.rad_inner_iterations = s.rad_inner;
     r.rad_converged = s.rad_converged;
+    if (uses_nouns(o_.method)) r.ntk_search = s.search;
     r.eigenvalues = s.eigenvalues;
     r.components = s.components;
     r.embedding2d = s.embedding2d;

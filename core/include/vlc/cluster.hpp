@@ -11,6 +11,7 @@
 #include "vlc/estimate_k.hpp"
 #include "vlc/knn_graph.hpp"
 #include "vlc/naming.hpp"
+#include "vlc/ntk_sparse.hpp"
 #include "vlc/rad.hpp"
 #include "vlc/types.hpp"
 
@@ -89,7 +90,12 @@ struct Result {
   std::vector<StageTiming> timings;  // per stage, in order
   std::vector<GraphStats> graphs;    // one per affinity built
   int rad_outer_iterations = 0;
+  int rad_inner_iterations = 0;      // Â-steps over all outer rounds (RadResult::inner_iterations)
   bool rad_converged = false;
+  // The NTK methods' neighbour search, one record per template graph: candidate pairs, pairs
+  // summed in full, rows that fell back to the dense tiles, … (ntk_sparse.hpp SparseNtkStats).
+  // Empty when a GPU backend ran the dense kernel instead.
+  std::vector<SparseNtkStats> ntk_search;
   VectorD eigenvalues;               // top-k of the normalised affinity (graph methods)
   int components = 0;                // connected components of the final affinity (graph methods)
   // M×2, row i = image i's point on a 2-D map: the first two non-trivial spectral coordinates

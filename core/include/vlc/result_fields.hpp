@@ -21,6 +21,7 @@ template <> struct is_record<StageTiming> : std::true_type {};
 template <> struct is_record<GraphStats> : std::true_type {};
 template <> struct is_record<ClusterName> : std::true_type {};
 template <> struct is_record<KEstimate> : std::true_type {};
+template <> struct is_record<SparseNtkStats> : std::true_type {};
 
 template <class V> void for_each_field(const StageTiming& t, V&& v) {
   v("stage", t.stage);
@@ -41,6 +42,15 @@ template <class V> void for_each_field(const ClusterName& n, V&& v) {
   v("shares", n.shares);
 }
 
+template <class V> void for_each_field(const SparseNtkStats& t, V&& v) {
+  v("candidate_pairs", t.candidate_pairs);
+  v("full_values", t.full_values);
+  v("fallback_rows", t.fallback_rows);
+  v("max_dropped", t.max_dropped);
+  v("mean_candidate_nouns", t.mean_candidate_nouns);
+  v("mean_value_nouns", t.mean_value_nouns);
+}
+
 template <class V> void for_each_field(const KEstimate& e, V&& v) {
   v("k", e.k);
   v("rule", k_rule_name(e.rule));
@@ -59,7 +69,9 @@ template <class V> void for_each_field(const Result& r, V&& v) {
   v("timings", r.timings);
   v("graphs", r.graphs);
   v("rad_outer_iterations", r.rad_outer_iterations);
+  v("rad_inner_iterations", r.rad_inner_iterations);
   v("rad_converged", r.rad_converged);
+  v("ntk_search", r.ntk_search);
   v("eigenvalues", r.eigenvalues);
   v("components", r.components);
   v("embedding2d", r.embedding2d);
