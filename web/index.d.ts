@@ -376,7 +376,11 @@ export interface ClusterEmbeddingsResult {
    */
   embedding2d: Float64Array;
   radOuterIterations: number;
+  /** RAD's Â-steps over all outer rounds. */
+  radInnerIterations: number;
   radConverged: boolean;
+  /** The NTK neighbour search of each template graph (NTK methods): how much of it was exact-sparse. */
+  ntkSearch: { candidatePairs: number; fullValues: number; fallbackRows: number; maxDropped: number; meanCandidateNouns: number; meanValueNouns: number }[];
   /** The core's backend that ran: "cpu" (or "cuda:<n> (<GPU>)" natively). */
   device: string;
   timings: { stage: string; seconds: number }[];
