@@ -362,15 +362,6 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   std::vector<SparseMatrixD> graphs;
   if (stats) stats->clear();
   auto weight = [](float k) { return std::max(0.0, static_cast<double>(k)); };
-  // A GPU backend runs its own dense kernel per template; the CPU uses the sparse path.
-  if (o.backend && o.backend->device() != Device::Cpu) {
-    for (const auto& w : nouns) {
-      GraphStats st;
-      graphs.push_back(ntk_affinity(images, w, o, &st));
-      if (stats) stats->push_back(st);
-    }
-    return graphs;
-  }
   SparseNtkOptions so;
   so.tau = o.tau;
   so.q = o.q;

@@ -361,8 +361,8 @@ Result Session::cluster() {
         NtkOptions ntk;
         ntk.tau = o_.tau;
         ntk.q = s.q;
-        // A GPU replaces the NTK search by its dense kernel; CPU backends run the ε-sparse path
-        // (Backend::ntk_neighbours_sparse: the core's own, or the MPI build's split by rows).
+        // Backend::ntk_neighbours_sparse is §2's one dispatch point: the CPU's ε-sparse path, the
+        // MPI build's split by rows, or a GPU's dense tiles.
         ntk.backend = backend;
         s.search.clear();
         if (kind == GraphKind::PromptEnsemble) s.graphs = ntk_affinities(z, {prompt_ensemble(s.w)}, ntk, &s.stats, &s.search);

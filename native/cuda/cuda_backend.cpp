@@ -202,6 +202,33 @@ class CudaBackend final : public Backend {
     return nbrs;
   }
 
+  // §2 for all B templates, the call the pipeline makes (Backend is its only dispatch): the dense
+  // tiles per template — on a GPU the Gram and overlap GEMMs are cheap enough that the CPU's
+  // candidate search would not pay. The stats say so: every pair evaluated, every row dense.
+  std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                                const SparseNtkOptions& so,
+                                                std::vector<SparseNtkStats>* stats) const override {
+    const long long m = images.rows();
+    require(so.row_begin == 0 && (so.row_end < 0 || so.row_end == m),
+            "CUDA backend: computes the lists of all M rows (rows ", so.row_begin, "..", so.row_end, " asked)");
+    NtkOptions o;
+    o.tau = so.tau;
+    o.q = so.q;
+    std::vector<Neighbours> out;
+    out.reserve(nouns.size());
+    for (const auto& w : nouns) out.push_back(ntk_neighbours(images, w, o));
+    if (stats) {
+      stats->assign(nouns.size(), SparseNtkStats{});
+      for (std::size_t b = 0; b < nouns.size(); ++b) {
+        SparseNtkStats& st = (*stats)[b];
+        st.candidate_pairs = st.full_values = m * (m - 1);
+        st.fallback_rows = m;
+        st.mean_candidate_nouns = st.mean_value_nouns = static_cast<double>(nouns[b].rows());
+      }
+    }
+    return out;
+  }
+
   std::unique_ptr<SandwichOperator> masked_sandwich(const SparseMatrixD& s, const SparseMatrixD& pattern) const override {
     require(s.rows() == pattern.rows() && s.cols() == pattern.cols() && s.rows() == s.cols(),
             "masked product: S is ", s.rows(), "×", s.cols(), " but the pattern is ", pattern.rows(), "×",

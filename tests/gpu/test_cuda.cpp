@@ -140,6 +140,37 @@ TEST_CASE("CUDA vs CPU: NTK neighbour lists", "[cuda][gpu]") {
   }
 }
 
+TEST_CASE("CUDA vs CPU: the pipeline's NTK search of all templates (Backend::ntk_neighbours_sparse)", "[cuda][gpu]") {
+  if (skip_without_gpu()) return;
+  const auto gpu = vlc::select_backend(vlc::Device::Cuda);
+  // What production runs on each: the GPU's dense tiles per template against the CPU's ε-sparse
+  // path, for B = 3 templates at once.
+  const int m = 600, d = 32, n = 25, q = 20;
+  const vlc::RowMatrixF images = unit_rows(m, d, 7);
+  const std::vector<vlc::RowMatrixF> nouns = {unit_rows(n, d, 8), unit_rows(n, d, 9), unit_rows(n, d, 10)};
+  vlc::SparseNtkOptions so;
+  so.q = q;
+  std::vector<vlc::SparseNtkStats> gpu_stats, cpu_stats;
+  const auto got = gpu->ntk_neighbours_sparse(images, nouns, so, &gpu_stats);
+  const auto ref = vlc::cpu_backend().ntk_neighbours_sparse(images, nouns, so, &cpu_stats);
+  REQUIRE(got.size() == 3);
+  REQUIRE(ref.size() == 3);
+  REQUIRE(gpu_stats.size() == 3);
+  CHECK(gpu_stats[0].fallback_rows == m);
+  for (std::size_t b = 0; b < 3; ++b) {
+    int differing = 0;
+    for (int i = 0; i < m; ++i) {
+      const float scale = std::max(std::abs(ref[b].row_value(i)[0]), 1e-30f);
+      for (int t = 0; t < q; ++t) {
+        CHECK(std::abs(got[b].row_value(i)[t] - ref[b].row_value(i)[t]) <= 1e-3f * scale);
+        differing += got[b].row_index(i)[t] != ref[b].row_index(i)[t];
+      }
+    }
+    // Indices may differ only at near-ties of the values (checked above to 1e-3 relative).
+    CHECK(differing <= m * q / 100);
+  }
+}
+
 TEST_CASE("CUDA vs CPU: masked sandwich (S X S) on Ω and the Lanczos mat-vec", "[cuda][gpu]") {
   if (skip_without_gpu()) return;
   const auto gpu = vlc::select_backend(vlc::Device::Cuda);

@@ -67,9 +67,10 @@ class Backend {
   // a: CSR M×M; scale: M values (D^{-1/2}).
   virtual std::unique_ptr<MatVecOperator> normalized_matvec(const SparseMatrixD& a, const VectorD& scale) const = 0;
 
-  // The CPU's §2 for all B templates at once, the ε-sparse exact path (ntk_sparse.hpp). This
-  // default runs vlc::ntk_neighbours_sparse; the distributed backend (native/mpi/) runs it on
-  // its rank's rows and exchanges the lists, so every rank returns all M lists.
+  // §2 for all B templates at once: the call the pipeline makes (ntk_affinities). This default
+  // is the CPU's ε-sparse exact path (vlc::ntk_neighbours_sparse); the distributed backend
+  // (native/mpi/) runs it on its rank's rows and exchanges the lists, so every rank returns all
+  // M lists; the CUDA backend runs its dense tiles per template.
   virtual std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                                         const SparseNtkOptions& options,
                                                         std::vector<SparseNtkStats>* stats) const;

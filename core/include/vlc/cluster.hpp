@@ -94,7 +94,7 @@ struct Result {
   bool rad_converged = false;
   // The NTK methods' neighbour search, one record per template graph: candidate pairs, pairs
   // summed in full, rows that fell back to the dense tiles, … (ntk_sparse.hpp SparseNtkStats).
-  // Empty when a GPU backend ran the dense kernel instead.
+  // A GPU backend, which runs its dense tiles, reports every pair evaluated and every row dense.
   std::vector<SparseNtkStats> ntk_search;
   VectorD eigenvalues;               // top-k of the normalised affinity (graph methods)
   int components = 0;                // connected components of the final affinity (graph methods)

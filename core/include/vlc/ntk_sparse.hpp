@@ -67,9 +67,10 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
                                               const SparseNtkOptions& options,
                                               std::vector<SparseNtkStats>* stats = nullptr);
 
-// The mutual-kNN NTK affinities of all templates (as ntk_affinity, one per template). Uses
-// the sparse path (options.backend's ntk_neighbours_sparse when given); with a non-CPU
-// options.backend, each template goes to that backend's dense kernel instead.
+// The mutual-kNN NTK affinities of all templates (as ntk_affinity, one per template), from
+// options.backend's ntk_neighbours_sparse (the CPU's when none is given): the one dispatch
+// point of §2 — the CPU runs the ε-sparse path, the MPI build splits it by rows, a GPU runs its
+// dense tiles per template.
 std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                           const NtkOptions& options, std::vector<GraphStats>* stats = nullptr,
                                           std::vector<SparseNtkStats>* sparse_stats = nullptr);
