@@ -1070,9 +1070,17 @@ int main(int argc, char** argv) {
   vlc::mpi::Runtime mpi_runtime(&argc, &argv);
   // Every rank runs the same steps and meets the same errors: rank 0 alone speaks and writes.
   if (!vlc::mpi::is_root()) {
-    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) return 1;
+    vlc::mpi::quiet_rank();
     if (argc >= 2 && !std::strcmp(argv[1], "synth")) return 0;
   }
+  // An error ends the whole job (runtime.hpp: fail_job): a rank that fails alone must not leave
+  // the others waiting in a collective.
+  auto report = [](int code, const std::string& message) { return vlc::mpi::fail_job(code, message.c_str()); };
+#else
+  auto report = [](int code, const std::string& message) {
+    std::fprintf(stderr, "vlcluster: %s\n", message.c_str());
+    return code;
+  };
 #endif
   try {
     if (argc < 2) {
@@ -1092,12 +1100,13 @@ int main(int argc, char** argv) {
     if (cmd == "synth") return finish_stdout(run_synth(argc, argv));
     usage_fail(cmd, ": unknown command (commands: cluster, synth; see vlcluster --help)");
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "vlcluster: %s\n", one_line(e.what()).c_str());
-    return 2;
+    return report(2, one_line(e.what()));
   } catch (const vlc::Error& e) {
-    std::fprintf(stderr, "vlcluster: %s\n", one_line(e.what()).c_str());
-    return 1;
+    return report(1, one_line(e.what()));
   } catch (const std::bad_alloc&) {
+#if defined(VLC_HAVE_MPI)
+    if (vlc::mpi::size() > 1) vlc::mpi::fail_job(1, "out of memory (run with more ranks, a smaller --q, or nodes with more RAM)");
+#endif
     std::fprintf(stderr, "vlcluster: out of memory (try fewer images, a smaller --q, or a machine with more RAM)\n");
     // Out without the exit handlers: Eigen's DenseStorage::resize frees before it allocates,
     // so a matrix whose resize threw keeps a dangling pointer, and the core's thread_local
@@ -1106,10 +1115,8 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     std::_Exit(1);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "vlcluster: internal error: %s\n", one_line(e.what()).c_str());
-    return 1;
+    return report(1, "internal error: " + one_line(e.what()));
   } catch (...) {
-    std::fprintf(stderr, "vlcluster: internal error (unknown exception)\n");
-    return 1;
+    return report(1, "internal error (unknown exception)");
   }
 }

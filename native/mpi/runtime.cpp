@@ -1,7 +1,13 @@
 #include "runtime.hpp"
 #include <slepcsys.h>
+#include <unistd.h>
 #include <algorithm>
+#include <chrono>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
 #include "vlc/error.hpp"
 
 namespace vlc::mpi {
@@ -31,6 +37,34 @@ int size() {
   int n = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &n);
   return n;
+}
+
+namespace {
+int real_stderr = STDERR_FILENO;
+}
+
+void quiet_rank() {
+  real_stderr = dup(STDERR_FILENO);
+  if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) std::_Exit(1);
+}
+
+int fail_job(int code, const char* message, int grace_seconds) {
+  const int n = size(), r = rank();
+  if (r == 0) {
+    std::fprintf(stderr, "vlcluster: %s\n", message);
+    std::fflush(stderr);
+    if (n > 1) MPI_Abort(MPI_COMM_WORLD, code);
+    return code;
+  }
+  // Rank 0 meets the same error (the same input) within moments and ends the job with one
+  // message; only when it does not (it is waiting for this rank) does this rank speak.
+  std::this_thread::sleep_for(std::chrono::seconds(grace_seconds));
+  if (real_stderr >= 0) {
+    const std::string line = "vlcluster: rank " + std::to_string(r) + " of " + std::to_string(n) + ": " + message + "\n";
+    if (write(real_stderr, line.data(), line.size()) < 0) {}  // nothing more to do if stderr is gone
+  }
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return code;
 }
 
 RowBlock row_block(std::int64_t m, int r, int n) {

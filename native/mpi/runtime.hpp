@@ -22,6 +22,18 @@ int rank();
 int size();
 inline bool is_root() { return rank() == 0; }
 
+// Silences this rank's stdout/stderr (every rank meets the same errors; rank 0 alone speaks),
+// keeping the real stderr for fail_job. Call once, on the ranks other than 0.
+void quiet_rank();
+
+// Ends the whole job after an error on this rank, so that no rank waits forever in a
+// collective for one that failed (an error on one rank only: a node out of memory, a file
+// system missing there). Rank 0 prints `message` and aborts the job at once. Another rank first
+// waits `grace_seconds` for rank 0 to end the job — rank 0 usually meets the same error and
+// reports it once — then prints "rank r of N: message" on its real stderr and aborts.
+// With one rank: prints and returns `code` (the caller exits with it).
+int fail_job(int code, const char* message, int grace_seconds = 10);
+
 // Rank r's rows [begin, end) of m rows: n nearly equal contiguous blocks, in rank order.
 struct RowBlock {
   std::int64_t begin = 0, end = 0;

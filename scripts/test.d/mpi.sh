@@ -81,5 +81,16 @@ count=$(grep -c "bad.npy" "$work/bad.err")
 if [ "$code" -ne 0 ] && [ "$count" -eq 1 ]; then pass "bad input at N = 2: one message, exit $code"
 else fail "bad input at N = 2: exit $code, $count messages naming bad.npy:"; cat "$work/bad.err"; fi
 
+# One rank fails alone (fault injection, native/mpi/backend.cpp): the job must end, not hang in the
+# exchange the other rank waits in, with the failing rank's message and a non-zero exit.
+start=$(date +%s)
+VLC_TEST_FAIL_RANK=1 timeout 120 mpirun --oversubscribe -np 2 -x VLC_TEST_FAIL_RANK "$bin" cluster --images "$work/synth/images.npy" \
+  --nouns "$work/synth/nouns.npy" --k 8 --quiet --out "$work/fail.json" >"$work/fail.out" 2>"$work/fail.err"
+code=$?
+took=$(( $(date +%s) - start ))
+if [ "$code" -ne 0 ] && [ "$code" -ne 124 ] && grep -q "rank 1 of 2: .*injected failure in the NTK search" "$work/fail.err"; then
+  pass "one rank failing alone ends the job in ${took} s (exit $code) with its message"
+else fail "one rank failing alone: exit $code after ${took} s (124 = hung until the timeout):"; cat "$work/fail.err"; fi
+
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
