@@ -689,8 +689,11 @@ export interface AddFilesOptions {
   minImageSide?: number;
   /** Photos encoded together, also how many preprocessed tensors are held (default 8). */
   batchSize?: number;
-  /** Decoder of one file to pixels (default the package's decodeImage; pixel objects pass through). */
-  decode?: (file: ImageInput) => Promise<PixelData>;
+  /**
+   * Decoder of one image file to pixels (default the package's decodeImage). Pixel objects pass
+   * through; empty files, non-image types and decoder errors become `errors` entries as usual.
+   */
+  decode?: (file: Blob) => Promise<PixelData>;
   /** Files decoding while one is preprocessed (default 2). */
   decodeAhead?: number;
   onProgress?: (p: PipelineProgress) => void;

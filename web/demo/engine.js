@@ -123,25 +123,14 @@ async function run(/** @type {any} */ msg) {
   progress('decode', 0, files.length);
   progress('encode', 0, files.length);
   // decodeForClip: downscaled by the browser's decoder first (decode.js: why, and the tolerance);
-  // the size check and the error entries are the package's.
-  await s.addFiles(files, { batchSize: 8, decode: decodeFile, onProgress: (p) => showProgress(p, fromCache) });
+  // the checks (empty file, not an image, too small) and the error entries are the package's.
+  await s.addFiles(files, { batchSize: 8, decode: decodeForClip, onProgress: (p) => showProgress(p, fromCache) });
   encodeRuns = 1;
   if (s.count < 2) {
     post({ type: 'error', message: `only ${s.count} of ${files.length} files could be read as images; clustering needs at least 2`, errors: s.errors });
     return;
   }
   await cluster(msg.k);
-}
-
-/** Decodes a File to RGBA pixels; the messages match the package pipeline's. @param {File} file */
-async function decodeFile(file) {
-  if (file.size === 0) throw new Error('file is empty (0 bytes)');
-  if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
-  try {
-    return await decodeForClip(file);
-  } catch (e) {
-    throw new Error(`cannot decode image: ${message(e)}`);
-  }
 }
 
 /**

@@ -135,14 +135,18 @@ async function loadModelAndVocabulary(options, onProgress) {
   }
 }
 
-/** The package's decoder: pixel objects as they are, Blobs through decodeImage. @param {any} file */
-async function decodeFile(file) {
+/**
+ * One file's pixels: pixel objects as they are; a Blob checked (empty, not an image type) and
+ * decoded by `decodeBlob` (default the package's decodeImage), its failure reported as such.
+ * @param {any} file @param {(blob: Blob) => Promise<any>} decodeBlob
+ */
+async function decodeFile(file, decodeBlob) {
   if (file && typeof file === 'object' && 'data' in file && 'width' in file && 'height' in file) return file;
   if (!file || typeof file.arrayBuffer !== 'function') throw new Error('not a File/Blob or pixel data');
   if (file.size === 0) throw new Error('file is empty (0 bytes)');
   if (file.type && !file.type.startsWith('image/')) throw new Error(`not an image (type ${file.type})`);
   try {
-    return await decodeImage(file);
+    return await decodeBlob(file);
   } catch (e) {
     throw new Error(`cannot decode image: ${message(e)}`);
   }
@@ -246,7 +250,7 @@ export class PhotoSession {
    * every 224×224 tensor, 600 kB each, until all are decoded took 300 MB for 500 photos). Files
    * that cannot be read become `errors` entries; the others are appended to the session.
    * @param {ArrayLike<any>} files FileList, File[], Blob[] or pixel objects {data, width, height}
-   * @param {{minImageSide?: number, batchSize?: number, decode?: (file: any) => Promise<any>, decodeAhead?: number,
+   * @param {{minImageSide?: number, batchSize?: number, decode?: (blob: Blob) => Promise<any>, decodeAhead?: number,
    *   onProgress?: (p: {stage: string, done: number, total: number}) => void, signal?: AbortSignal}} [options]
    */
   async addFiles(files, options = {}) {
@@ -259,7 +263,7 @@ export class PhotoSession {
     const minSide = options.minImageSide ?? MIN_IMAGE_SIDE;
     const batchSize = options.batchSize ?? 8;
     const decodeAhead = Math.max(1, options.decodeAhead ?? DECODE_AHEAD);
-    const decode = options.decode ?? decodeFile;
+    const decodeBlob = options.decode ?? decodeImage;
     const list = Array.from(files);
     const base = this.fileCount;
     const errorsBefore = this.errors.length;
@@ -275,7 +279,7 @@ export class PhotoSession {
     };
     checkAbort(signal, 'clusterImages');
     const read = async (/** @type {any} */ file) => {
-      const pixels = await decode(file);
+      const pixels = await decodeFile(file, decodeBlob);
       if (pixels.width < minSide || pixels.height < minSide) {
         throw new Error(`image is ${pixels.width}×${pixels.height} pixels; images smaller than ${minSide}×${minSide} are not clustered`);
       }

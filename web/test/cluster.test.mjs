@@ -12,7 +12,7 @@ import {
   clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ,
 } from '../src/cluster.js';
 import { runPipeline } from '../src/photo_session.js';
-import { tinyModel, toy } from '../testing/data.mjs';
+import { colourPhotos, tinyModel, toy } from '../testing/data.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = process.env.VLC_CLI ?? join(root, 'build/native/native/vlcluster');
@@ -291,13 +291,7 @@ test('genericLevels: clusterEmbeddings never keeps nouns above the depth cut; ba
 test('genericLevels in the photo pipeline (tiny CLIP model, its vocabulary asset\'s depths)', async () => {
   const ort = await import('onnxruntime-web');
   const model = tinyModel('tiny-clip-test');
-  const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
-  const files = Array.from({ length: 12 }, (_, i) => {
-    const [r, g, b] = colours[i % 3];
-    const data = new Uint8ClampedArray(32 * 32 * 4);
-    for (let p = 0; p < 32 * 32; p++) data.set([r + ((p * 7 + i) % 13), g + ((p * 5 + i) % 11), b + ((p * 3 + i) % 9), 255], 4 * p);
-    return { name: `img${i}.png`, data, width: 32, height: 32 };
-  });
+  const files = colourPhotos(12);
   const vocabulary = await loadVocabulary(model.vocabulary);
   assert.equal(vocabulary.depths.length, vocabulary.words.length);
   const depthOf = new Map(vocabulary.words.map((w, i) => [w, vocabulary.depths[i]]));

@@ -3,17 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PhotoSession, runPipeline } from '../src/photo_session.js';
-import { tinyModel } from '../testing/data.mjs';
+import { colourPhotos, tinyModel } from '../testing/data.mjs';
 
-/** 12 flat-coloured 32×32 photos in 3 colours, with a little texture each, plus one 4×4 (an error). */
+/** 12 photos in 3 colours (colourPhotos), plus one 4×4 (an error) as file 5. */
 function photos() {
-  const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
-  const files = Array.from({ length: 12 }, (_, i) => {
-    const [r, g, b] = colours[i % 3];
-    const data = new Uint8ClampedArray(32 * 32 * 4);
-    for (let p = 0; p < 32 * 32; p++) data.set([r + ((p * 7 + i) % 13), g + ((p * 5 + i) % 11), b + ((p * 3 + i) % 9), 255], 4 * p);
-    return { name: `img${i}.png`, data, width: 32, height: 32 };
-  });
+  const files = colourPhotos(12);
   files.splice(5, 0, { name: 'tiny.png', data: new Uint8ClampedArray(4 * 4 * 4), width: 4, height: 4 });
   return files;
 }
@@ -82,8 +76,16 @@ test('PhotoSession: bad options name the closest key; fewer than 2 photos is a c
   try {
     await assert.rejects(s.addFiles([], { batchsize: 4 }), /batchSize/);
     await assert.rejects(s.cluster({ kk: 3 }), /PhotoSession\.cluster.*kk.*\bk\b/s);
+    // A decoder of one's own (the demo's reduced-scale one): its failure and the package's own
+    // checks become error entries with the file's index.
+    const decode = async (/** @type {Blob} */ blob) => { throw new Error(`no decoder for ${blob.size} bytes`); };
+    const bad = await s.addFiles([new Blob(['text'], { type: 'text/plain' }), new Blob([]), new Blob(['abc'], { type: 'image/png' })], { decode });
+    assert.deepEqual(bad.errors.map((e) => e.message), [
+      'file #0: not an image (type text/plain)', 'file #1: file is empty (0 bytes)', 'file #2: cannot decode image: no decoder for 3 bytes',
+    ]);
+    assert.equal(s.count, 0);
     await s.addFiles([{ name: 'a.png', data: new Uint8ClampedArray(16 * 16 * 4), width: 16, height: 16 }]);
-    await assert.rejects(s.cluster({ k: 2 }), /only 1 of 1 files could be read as images; clustering needs at least 2/);
+    await assert.rejects(s.cluster({ k: 2 }), /only 1 of 4 files could be read as images; clustering needs at least 2/);
   } finally {
     await s.dispose();
   }

@@ -26,3 +26,17 @@ export function tinyModel(/** @type {string} */ id) {
     vocabulary: { json: `${tiny}nouns.json`, bin: `${tiny}nouns.f16.bin` },
   };
 }
+
+/**
+ * n flat-coloured side×side photos in 3 colours (red, green, blue by i % 3) with a little
+ * texture each, as pixel objects named img<i>.png: three groups the tiny model can tell apart.
+ */
+export function colourPhotos(n = 12, side = 32) {
+  const colours = [[220, 30, 30], [30, 200, 40], [30, 40, 220]];
+  return Array.from({ length: n }, (_, i) => {
+    const [r, g, b] = colours[i % 3];
+    const data = new Uint8ClampedArray(side * side * 4);
+    for (let p = 0; p < side * side; p++) data.set([r + ((p * 7 + i) % 13), g + ((p * 5 + i) % 11), b + ((p * 3 + i) % 9), 255], 4 * p);
+    return { name: `img${i}.png`, data, width: side, height: side };
+  });
+}
