@@ -140,6 +140,8 @@ def validate_subset(inst, schema, root, path="$"):
                 errs += validate_subset(v, props[k], root, f"{path}.{k}")
             elif schema.get("additionalProperties") is False:
                 errs.append(f"{path}: unexpected key {k!r}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errs += validate_subset(v, schema["additionalProperties"], root, f"{path}.{k}")
     if isinstance(inst, list):
         if "minItems" in schema and len(inst) < schema["minItems"]:
             errs.append(f"{path}: fewer than {schema['minItems']} items")
