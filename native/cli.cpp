@@ -1,5 +1,8 @@
 // vlcluster — the native command-line tool: cluster CLIP image embeddings with the NTK-anchored
-// spectral clustering + RAD of ALGORITHM.md, or write a synthetic dataset to try it on.
+// spectral clustering + RAD of docs/method.md, or write a synthetic dataset to try it on.
+// This file is main and the composition of each command; the arguments and help are in
+// cli_args, the progress line in cli_progress, the --vocab reader in cli_vocab, and what
+// `cluster` writes in cli_output.
 //
 // Exit codes: 0 success, 1 bad data (unreadable/invalid input files, clustering failure),
 // 2 bad usage (unknown option, missing or invalid argument). Every failure prints exactly one
