@@ -1,6 +1,6 @@
-// libFuzzer target: the CLI's command-line parsing (parse_args, parse_int, parse_double,
-// parse_seed and the option checks of run_cluster in native/cli.cpp, included here with its
-// main renamed). The input is split at NUL bytes into arguments of `vlcluster cluster ...`;
+// libFuzzer target: the CLI's command-line parsing (parse_args and the options table's text
+// parsers in native/cli_args.cpp, and the option checks of run_cluster in native/cli.cpp,
+// included here with its main renamed). The input is split at NUL bytes into arguments of `vlcluster cluster ...`;
 // --images=<a path that does not exist> is appended, so a command line that parses always
 // stops at reading the images (no files are written: outputs come after the inputs are read,
 // and a second --images is itself a usage error). Outcome: UsageError or vlc::Error only.

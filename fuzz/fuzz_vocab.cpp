@@ -1,11 +1,11 @@
-// libFuzzer target: the CLI's vocabulary words file reader (read_vocab in native/cli.cpp,
-// included here with its main renamed). Outcome: a non-empty word list without blank
-// lines (and, for a TSV with a depth column, one depth per word), or a vlc::Error.
-#define main vlcluster_cli_main
-#include "../native/cli.cpp"
-#undef main
-
+// libFuzzer target: the CLI's vocabulary words file reader (read_vocab in native/cli_vocab.cpp).
+// Outcome: a non-empty word list without blank lines (and, for a TSV with a depth column, one
+// depth per word), or a vlc::Error.
+#include "cli_vocab.hpp"
 #include "fuzz_support.hpp"
+
+using vlc::cli::read_vocab;
+using vlc::cli::Vocabulary;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::string path = vlc_fuzz::scratch_path("words.txt");

@@ -1,5 +1,5 @@
 // vlc::Result into result.json: every field of core/include/vlc/result_fields.hpp under its
-// name there, in its order. Numeric arrays are written on one line; a non-finite number (a
+// name there, in its order; and vlc::Options: every row of core/include/vlc/option_table.hpp. Numeric arrays are written on one line; a non-finite number (a
 // curve value that was not computed, a share of an empty vote) becomes null, which JSON can
 // spell. With `words` (the --vocab file), each name also lists its nouns' words.
 #pragma once
@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 #include "json.hpp"
+#include "vlc/option_table.hpp"
 #include "vlc/result_fields.hpp"
 
 namespace vlc::json {
@@ -97,6 +98,26 @@ class ResultWriter {
 // The fields of `r` into the object `w` is writing.
 inline void write_result_fields(Writer& w, const Result& r, const std::vector<std::string>& words) {
   for_each_field(r, ResultWriter(w, words));
+}
+
+// Every row of the options table into the object `w` is writing, under its snake_case name:
+// numbers, true/false, the choice's name, "auto" for an automatic K.
+inline void write_option_fields(Writer& w, const Options& o) {
+  for (const OptionRow& row : option_table()) {
+    const OptionValue v = get_option(row, o);
+    w.key(row.name);
+    if (v.automatic) {
+      w.value(row.auto_text);
+      continue;
+    }
+    switch (row.type) {
+      case OptionType::Int: w.value(static_cast<long long>(v.number)); break;
+      case OptionType::Double: w.value(v.number); break;
+      case OptionType::Bool: w.value(v.flag); break;
+      case OptionType::Choice: w.value(v.text); break;
+      case OptionType::Seed: w.value(static_cast<unsigned long long>(v.seed)); break;
+    }
+  }
 }
 
 }  // namespace vlc::json

@@ -13,6 +13,8 @@
 //   filterNouns(images, nouns, shape {m, d, l}, options)      -> {kept: Int32Array, centres, kForCentres}
 //   nameClusters(images, nouns, shape {m, d, l}, labels, k, options) -> [{cluster, size, nouns, shares}]
 //   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
+//   optionNames()                                             -> the camelCase key of every row of
+//                                                                the options table (option_table.hpp)
 //   heapInUse()                                               -> bytes malloc'd and not freed
 //   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
 //     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
@@ -29,6 +31,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -46,6 +49,7 @@
 #include "vlc/hierarchy.hpp"
 #include "vlc/naming.hpp"
 #include "vlc/noun_filter.hpp"
+#include "vlc/option_table.hpp"
 #include "vlc/result_fields.hpp"
 #include "vlc/session.hpp"
 #include "vlc/validate.hpp"
@@ -79,13 +83,6 @@ int integer(const val& obj, const char* key, int fallback) {
   const double x = number(obj, key, fallback);
   vlc::require(x == std::floor(x) && std::fabs(x) < 2147483647.0, "option ", key, " = ", x, " must be an integer");
   return static_cast<int>(x);
-}
-
-std::string text(const val& obj, const char* key, const std::string& fallback) {
-  if (!has(obj, key)) return fallback;
-  const val v = obj[key];
-  vlc::require(v.typeOf().as<std::string>() == "string", "option ", key, " must be a string");
-  return v.as<std::string>();
 }
 
 // A number as JS prints it for the seed's range (the stream default would give 9.0072e+15 for 2^53).
@@ -226,45 +223,88 @@ std::vector<std::uint8_t> noun_mask_from(const val& js) {
   return noun_mask;
 }
 
-vlc::Options parse_options(const val& js, int m) {
-  vlc::Options o;
-  // k: a number (0 = estimate) or the string 'auto'.
-  if (has(js, "k") && js["k"].typeOf().as<std::string>() == "string") {
-    const std::string k = js["k"].as<std::string>();
-    vlc::require(k == "auto", "option k = \"", k, "\": give a number of clusters or 'auto'");
-    o.k = 0;
-  } else {
-    o.k = integer(js, "k", 0);
+// Keys of the options object that are no rows of the options table: typed arrays and the
+// callback, which the binding turns into vlc::Options members itself, and nameClusters (the
+// package names clusters in a call of its own; vlc::Options::name_clusters is off here).
+const std::vector<std::string> kBindingKeys = {"nounMask", "genericLevels", "depths", "nameClusters", "onProgress"};
+
+// The rows of the options table a JS options object may name (every row but the native-only).
+std::vector<const vlc::OptionRow*> js_rows() {
+  std::vector<const vlc::OptionRow*> out;
+  for (const vlc::OptionRow& row : vlc::option_table())
+    if (!row.native_only) out.push_back(&row);
+  return out;
+}
+
+// Every key must be a row's camelCase name or a binding key: a typo such as `tua` would
+// otherwise be ignored and the default used. The error names the closest valid key.
+void check_keys(const val& js) {
+  if (js.isUndefined() || js.isNull()) return;
+  std::vector<std::string> valid = kBindingKeys;
+  for (const vlc::OptionRow* row : js_rows()) valid.push_back(vlc::camel_case(row->name));
+  const val keys = val::global("Object").call<val>("keys", js);
+  const unsigned n = keys["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    if (std::find(valid.begin(), valid.end(), key) != valid.end()) continue;
+    const std::string best = vlc::closest_name(key, valid);
+    vlc::fail("unknown option \"", key, "\"", best.empty() ? "" : " (did you mean \"" + best + "\"?)");
   }
-  o.kmin = integer(js, "kmin", o.kmin);
-  o.kmax = integer(js, "kmax", o.kmax);
-  if (has(js, "kRule")) o.k_rule = vlc::parse_k_rule(text(js, "kRule", ""));
-  o.k_min_cluster_fraction = number(js, "kMinClusterFraction", o.k_min_cluster_fraction);
-  o.duplicate_cosine = number(js, "duplicateCosine", o.duplicate_cosine);
-  o.method = vlc::parse_method(text(js, "method", "ntk-rad"));
-  o.q = integer(js, "q", o.q);
+}
+
+// The JS value of option `key` as the row's type; errors name "option <key>".
+vlc::OptionValue js_value(const vlc::OptionRow& row, const val& v, const std::string& key) {
+  const std::string type = v.typeOf().as<std::string>();
+  vlc::OptionValue out;
+  if (row.auto_text && type == "string") {
+    const std::string text = v.as<std::string>();
+    vlc::require(text == row.auto_text, "option ", key, " = \"", text, "\": give ", vlc::option_values_text(row));
+    out.automatic = true;
+    return out;
+  }
+  switch (row.type) {
+    case vlc::OptionType::Int:
+    case vlc::OptionType::Double:
+      vlc::require(type == "number", "option ", key, " must be a number");
+      out.number = v.as<double>();
+      // 0 is the core's "estimate it", which JS callers may give for 'auto' (web/index.d.ts).
+      out.automatic = row.auto_text && out.number == 0;
+      break;
+    case vlc::OptionType::Bool:
+      vlc::require(type == "boolean", "option ", key, " must be true or false");
+      out.flag = v.as<bool>();
+      break;
+    case vlc::OptionType::Choice:
+      vlc::require(type == "string", "option ", key, " must be a string: ", vlc::option_values_text(row));
+      out.text = v.as<std::string>();
+      break;
+    case vlc::OptionType::Seed: {
+      vlc::require(type == "number", "option ", key, " must be a number");
+      const double seed = v.as<double>();
+      vlc::require(seed == std::floor(seed), "option ", key, " = ", full_digits(seed), " must be an integer");
+      // Above 2^53 − 1 a JS number no longer holds every integer, so two seeds could be one.
+      vlc::require(seed >= 0 && seed <= 9007199254740991.0, "option ", key, " = ", full_digits(seed),
+                   " is outside 0..9007199254740991 (0..2^53 − 1, Number.MAX_SAFE_INTEGER)");
+      out.seed = static_cast<std::uint64_t>(seed);
+      break;
+    }
+  }
+  return out;
+}
+
+// A JS options object (web/index.d.ts CoreOptions) into vlc::Options: every row of the options
+// table under its camelCase name (option_table.hpp), then the binding keys.
+vlc::Options parse_options(const val& js, int m) {
+  check_keys(js);
+  vlc::Options o;
+  for (const vlc::OptionRow* row : js_rows()) {
+    const std::string key = vlc::camel_case(row->name);
+    if (!has(js, key.c_str())) continue;
+    vlc::set_option(o, *row, js_value(*row, js[key], key), "option " + key);
+  }
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
   if (!has(js, "q") && m > 1 && o.q >= m) o.q = m - 1;
-  o.tau = number(js, "tau", o.tau);
-  o.tau_rbf = number(js, "tauRbf", o.tau_rbf);
-  o.rad.mu = number(js, "mu", o.rad.mu);
-  o.rad.lambda = number(js, "lambda", o.rad.lambda);
-  o.rad.max_outer = integer(js, "maxOuter", o.rad.max_outer);
-  o.theta = integer(js, "theta", o.theta);
-  o.gamma = number(js, "gamma", o.gamma);
-  o.template_index = integer(js, "templateIndex", o.template_index);
-  o.per_centre = integer(js, "perCentre", o.per_centre);
-  o.filter_restarts = integer(js, "filterRestarts", o.filter_restarts);
-  o.n_init = integer(js, "nInit", o.n_init);
-  const double seed = number(js, "seed", 0);
-  vlc::require(seed == std::floor(seed), "option seed = ", full_digits(seed), " must be an integer");
-  // Above 2^53 − 1 a JS number no longer holds every integer, so two seeds could be one.
-  vlc::require(seed >= 0 && seed <= 9007199254740991.0, "option seed = ", full_digits(seed),
-               " is outside 0..9007199254740991 (0..2^53 − 1, Number.MAX_SAFE_INTEGER)");
-  o.seed = static_cast<std::uint64_t>(seed);
-  o.name_clusters = flag(js, "nameClusters", flag(js, "name_clusters", false));
-  o.naming.top = integer(js, "namingTop", o.naming.top);
-  o.naming.runners_up = integer(js, "runnersUp", o.naming.runners_up);
+  o.name_clusters = flag(js, "nameClusters", false);
   o.noun_mask = noun_mask_from(js);
   if (has(js, "onProgress")) {
     val fn = js["onProgress"];
@@ -274,6 +314,14 @@ vlc::Options parse_options(const val& js, int m) {
     };
   }
   return o;
+}
+
+// The camelCase key of every row of the options table a JS caller may give (optionNames()).
+val option_names_js() {
+  val out = val::array();
+  unsigned i = 0;
+  for (const vlc::OptionRow* row : js_rows()) out.set(i++, vlc::camel_case(row->name));
+  return out;
 }
 
 // vlc::validate_shapes asks for B ≥ 1 templates of L ≥ 1 nouns even for the text-free methods
@@ -349,10 +397,9 @@ val name_clusters_impl(const val& images, const val& nouns, const val& shape, co
   vlc::Labels lab(static_cast<std::size_t>(m));
   if (m) val(typed_memory_view(lab.size(), lab.data())).call<void>("set", labels);
   for (int i = 0; i < m; ++i) vlc::require(lab[i] >= 0 && lab[i] < k, "labels[", i, "] = ", lab[i], " is outside 0..", k - 1);
-  vlc::NamingOptions no;
-  no.top = integer(options, "namingTop", no.top);
-  no.runners_up = integer(options, "runnersUp", no.runners_up);
-  no.allowed = noun_mask_from(options);  // nouns dropped for the clustering name nothing either
+  const vlc::Options o = parse_options(options, m);
+  vlc::NamingOptions no = o.naming;  // namingTop, runnersUp
+  no.allowed = o.noun_mask;  // nouns dropped for the clustering name nothing either
   const vlc::RowMatrixF z = vlc::normalized_rows(matrix_from(images, 0, m, d), vlc::InputRef::of_images());
   const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), vlc::InputRef::of_nouns());
   return names_to_js(vlc::name_clusters(z, t, lab, k, no));
@@ -491,6 +538,9 @@ val js_name_clusters(val images, val nouns, val shape, val labels, int k, val op
 val js_k_range(int m, int kmin, int kmax) {
   return guarded([&] { return k_range_impl(m, kmin, kmax); });
 }
+val js_option_names() {
+  return guarded([&] { return option_names_js(); });
+}
 std::string js_version() { return VLC_VERSION; }  // package.json's (CMakeLists.txt)
 // Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
 double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
@@ -502,6 +552,7 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("filterNouns", &js_filter_nouns);
   emscripten::function("nameClusters", &js_name_clusters);
   emscripten::function("kRange", &js_k_range);
+  emscripten::function("optionNames", &js_option_names);
   emscripten::function("version", &js_version);
   emscripten::function("heapInUse", &js_heap_in_use);
   emscripten::class_<JsSession>("Session")

@@ -204,7 +204,12 @@ export declare const MIN_IMAGE_SIDE: number;
 
 export type ClusterMethod = 'ntk-rad' | 'ntk-mean' | 'ntk-pe' | 'ntk-single' | 'rbf' | 'cosine' | 'kmeans' | 'cmatrix';
 
-/** Options of the clustering core (vlc::Options); every field is optional. */
+/**
+ * Options of the clustering core (vlc::Options); every field is optional. The keys from `k` to
+ * `seed` are the rows of the core's one options table (core/include/vlc/option_table.hpp) in
+ * camelCase, with its defaults and ranges; the CLI takes the same options as --snake-case-flags
+ * (`vlcluster cluster --help`). VlcModule.optionNames() lists them.
+ */
 export interface CoreOptions {
   /** Number of clusters, or 'auto' / 0 to estimate it in [kmin, kmax]. Default 'auto'. */
   k?: number | 'auto';
@@ -222,6 +227,10 @@ export interface CoreOptions {
    * cluster size M/K (default 0.25; 0 = the plain largest gap; lower it for long-tailed data).
    */
   kMinClusterFraction?: number;
+  /** Eigengap rule: the floor f of the gap log(1 − λ_k + f) − log(1 − λ_{k+1} + f) (default 0.01; 0 = the absolute gap). */
+  kGapFloor?: number;
+  /** Automatic K: also compute the other rule's curve in kEstimate (default true; costs kmax k-means runs). */
+  kBothCurves?: boolean;
   /**
    * Images whose embeddings' cosine is at least this are near-duplicates (burst shots, copies):
    * each group is clustered as one image and reported in `duplicateGroups` (default 0.98; 0 = off).
@@ -233,22 +242,23 @@ export interface CoreOptions {
   q?: number;
   /** NTK temperature τ (default 0.04). */
   tau?: number;
-  /** RBF scale (rbf method); ≤ 0 self-tuning. */
+  /** RBF scale (rbf method); ≤ 0 self-tuning (default 0). */
   tauRbf?: number;
   /** RAD μ (default 0.1). */
   mu?: number;
   /** RAD λ (default 10). */
   lambda?: number;
-  /** RAD outer rounds (default 20). */
+  /** RAD: most outer rounds (default 20, 1..1000). */
   maxOuter?: number;
   /** cmatrix: nouns per fine centre (default 2). */
   theta?: number;
   /** cmatrix: ridge γ (default 5). */
   gamma?: number;
-  /** ntk-single: which template. */
+  /** ntk-single: which template, 0..B−1 (default 0). */
   templateIndex?: number;
   /** §1: nouns kept per fine centre (default 5). */
   perCentre?: number;
+  /** §1: k-means restarts of the fine centres (default 3). */
   filterRestarts?: number;
   /** k-means restarts of §4 (default 10). */
   nInit?: number;
@@ -424,6 +434,8 @@ export interface VlcModule {
   filterNouns(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, options: Record<string, unknown>): { kept: Int32Array; centres: number; kForCentres: number };
   nameClusters(images: Float32Array, nouns: Float32Array, shape: { m: number; d: number; l: number }, labels: Int32Array, k: number, options: Record<string, unknown>): ClusterName[];
   kRange(m: number, kmin: number, kmax: number): [number, number];
+  /** The camelCase keys of the core's options table (CoreOptions from k to seed), in its order. */
+  optionNames(): string[];
   /** Bytes malloc'd in the WASM heap and not yet freed (for leak checks). */
   heapInUse(): number;
   version(): string;

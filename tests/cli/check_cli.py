@@ -24,9 +24,17 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "..", "..", "native", "result.schema.json")
 RESULT_FIELDS = os.path.join(HERE, "..", "..", "core", "include", "vlc", "result_fields.hpp")
+OPTION_TABLE = os.path.join(HERE, "..", "..", "core", "src", "option_table.cpp")
 
 passed = 0
 failed = 0
+
+
+def option_rows():
+    """The snake_case names of the options table's rows, in order (their builders' first argument)."""
+    text = open(OPTION_TABLE).read()
+    body = text[text.index("std::vector<OptionRow> make_table()"):]
+    return re.findall(r'\b(?:integer|number|boolean|choice|seed)\(\s*"(\w+)"', body)
 
 
 def check(ok, name, detail=""):
@@ -132,6 +140,8 @@ def validate_subset(inst, schema, root, path="$"):
                 errs += validate_subset(v, props[k], root, f"{path}.{k}")
             elif schema.get("additionalProperties") is False:
                 errs.append(f"{path}: unexpected key {k!r}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errs += validate_subset(v, schema["additionalProperties"], root, f"{path}.{k}")
     if isinstance(inst, list):
         if "minItems" in schema and len(inst) < schema["minItems"]:
             errs.append(f"{path}: fewer than {schema['minItems']} items")
@@ -182,6 +192,12 @@ def main():
     check(rc == 0 and "Usage" in out and "vlcluster cluster" in out, "vlcluster --help")
     rc, out, err = run(binary, "cluster", "--help")
     check(rc == 0 and "--images" in out and "B×L×d" in out and "Example" in out, "vlcluster cluster --help")
+    # Every row of the options table (core/src/option_table.cpp) is a flag of `cluster --help`.
+    rows = option_rows()
+    flags = re.findall(r"^  (--[a-z-]+)", out, re.M)
+    missing = ["--" + r.replace("_", "-") for r in rows if "--" + r.replace("_", "-") not in flags]
+    check(len(rows) >= 25 and not missing, f"cluster --help lists every row of the options table ({len(rows)})",
+          str(missing))
     rc, out, err = run(binary, "synth", "--help")
     check(rc == 0 and "--out DIR" in out, "vlcluster synth --help")
     rc, out, err = run(binary)
@@ -248,6 +264,8 @@ def main():
         check(len(doc.get("embedding2d", [])) == 400 and doc.get("components", 0) >= 1, "result.json: the 2-D map and components")
         check(len(doc.get("beta", [])) == 5 and abs(sum(doc["beta"]) - 1) < 1e-6, "beta: 5 template weights summing to 1")
         check(doc.get("options", {}).get("threads") == 2 and doc.get("options", {}).get("k") == 4, "options recorded")
+        echoed = [name for name in doc.get("options", {}) if name not in ("threads", "generic_levels")]
+        check(echoed == option_rows(), "result.json's options are the options table's rows, in its order", str(echoed))
         check(sum(doc.get("cluster_sizes", [])) == 400, "cluster sizes sum to M")
         names = doc.get("names", [])
         check(names == [] or ([n["cluster"] for n in names] == [0, 1, 2, 3]
@@ -314,10 +332,10 @@ def main():
             same = d2["options"]["k"] == "auto" and d2["k"] == d_["k"] and d2["labels"] == d_["labels"]
         check(same, "no --k: automatic K, same K and labels as --k auto", (out2 + err2).strip())
     if ok:
-        check(len(ke.get("smallest_cluster", [])) == len(ke["candidates"]) and d_["options"]["k_min_fraction"] == 0.25
+        check(len(ke.get("smallest_cluster", [])) == len(ke["candidates"]) and d_["options"]["k_min_cluster_fraction"] == 0.25
               and ke["smallest_cluster"][ke["candidates"].index(d_["k"])] >= 0.25 * 400 / d_["k"],
               "--k auto: the eigengap's size check is recorded and the chosen K passed it", str(ke))
-    rc, out, err = run(binary, *base[:-2], "--k", "auto", "--kmax", "8", "--k-min-fraction", "0", "--out",
+    rc, out, err = run(binary, *base[:-2], "--k", "auto", "--kmax", "8", "--k-min-cluster-fraction", "0", "--out",
                        P("result_auto0.json"), "--quiet")
     ok = rc == 0
     if ok:
@@ -325,8 +343,8 @@ def main():
             d_ = json.load(f)
         ke = d_["k_estimate"]
         gaps = ke["eigengap"]
-        ok = d_["options"]["k_min_fraction"] == 0 and d_["k"] == ke["candidates"][gaps.index(max(gaps))]
-    check(ok, "--k-min-fraction 0: the plain largest eigengap", err.strip())
+        ok = d_["options"]["k_min_cluster_fraction"] == 0 and d_["k"] == ke["candidates"][gaps.index(max(gaps))]
+    check(ok, "--k-min-cluster-fraction 0: the plain largest eigengap", err.strip())
 
     # --- WordNet hierarchy filtering: a TSV vocabulary with depths, --generic-levels
     kept_before = (doc or {}).get("kept_nouns", [])
@@ -366,7 +384,7 @@ def main():
 
     # --- every method
     for method in ["ntk-mean", "ntk-pe", "ntk-single", "rbf", "cosine", "kmeans", "cmatrix"]:
-        extra = ["--template", "2"] if method == "ntk-single" else []
+        extra = ["--template-index", "2"] if method == "ntk-single" else []
         out_json = P(f"result_{method}.json")
         rc, out, err = run(binary, *base, "--method", method, *extra, "--truth", files["truth.npy"], "--out", out_json,
                            "--quiet")
@@ -454,9 +472,9 @@ def main():
     bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
     bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "--k auto")
     bad("unknown --k-rule", with_(img, nn, voc, "auto", "--k-rule", "elbow"), 2, "--k-rule", "elbow")
-    bad("--k-min-fraction 1", with_(img, nn, voc, "auto", "--k-min-fraction", "1"), 2, "--k-min-fraction", "below 1")
-    bad("--k-min-fraction without --k auto", with_(img, nn, voc, "4", "--k-min-fraction", "0.1"), 2,
-        "--k-min-fraction", "--k auto")
+    bad("--k-min-cluster-fraction 1", with_(img, nn, voc, "auto", "--k-min-cluster-fraction", "1"), 2, "--k-min-cluster-fraction", "below 1")
+    bad("--k-min-cluster-fraction without --k auto", with_(img, nn, voc, "4", "--k-min-cluster-fraction", "0.1"), 2,
+        "--k-min-cluster-fraction", "--k auto")
     bad("--kmax below --kmin", with_(img, nn, voc, "auto", "--kmin", "5", "--kmax", "3"), 2, "--kmax", "at least 5")
     lines_tsv = open(tsv).read().splitlines()
     with open(P("bad_depth.tsv"), "w") as f:
@@ -481,9 +499,16 @@ def main():
     bad("negative tau", with_(img, nn, voc, "4", "--tau", "-1"), 2, "--tau")
     bad("threads 0", with_(img, nn, voc, "4", "--threads", "0"), 2, "--threads")
     bad("labels-out extension", with_(img, nn, voc, "4", "--labels-out", P("labels.txt")), 2, "labels.txt", ".npy")
-    bad("template out of range", with_(img, nn, voc, "4", "--method", "ntk-single", "--template", "9"), 2,
-        "--template", "5 templates")
-    bad("--template without ntk-single", with_(img, nn, voc, "4", "--template", "1"), 2, "--template", "ntk-single")
+    bad("template out of range", with_(img, nn, voc, "4", "--method", "ntk-single", "--template-index", "9"), 2,
+        "--template-index", "5 templates")
+    bad("--template-index without ntk-single", with_(img, nn, voc, "4", "--template-index", "1"), 2, "--template-index",
+        "ntk-single")
+    bad("a renamed flag names its new spelling", with_(img, nn, voc, "4", "--k-min-fraction", "0.1"), 2,
+        "--k-min-fraction", "unknown option", "renamed --k-min-cluster-fraction")
+    bad("a misspelt flag names the closest one", with_(img, nn, voc, "4", "--tua", "0.1"), 2, "--tua",
+        "did you mean --tau?")
+    bad("a table option out of its range names the option", with_(img, nn, voc, "4", "--n-init", "0"), 2,
+        "--n-init", "at least 1")
     bad("unknown command", ["clsuter"], 2, "clsuter", "unknown command")
     bad("output not writable", with_(img, nn, voc, "4", "--out", P("no/such/dir/result.json")), 1,
         "result.json", "cannot write")

@@ -16,7 +16,7 @@ Checks, each with its tolerance:
            the last float bits; measured differences are ~1e-14)
   eigen    the top-k eigenvalues within 1e-6, and at least one below 1 (one the deflated
            solver computed, SLEPc in the MPI build: otherwise the case would not test it)
-  device   options.device names the MPI backend with RANKS ranks
+  device   device (the backend that ran) names the MPI backend with RANKS ranks
 """
 import json
 import sys
@@ -57,6 +57,6 @@ de = (max([abs(x - y) for x, y in zip(ref["eigenvalues"], run["eigenvalues"])] +
 deflated = sum(1 for x in run["eigenvalues"] if x < 1 - 1e-9)
 check("eigen", de <= 1e-6 and deflated > 0,
       "max |Δλ| %.2e (tolerance 1e-6), %d of %d from the deflated solver" % (de, deflated, len(run["eigenvalues"])))
-device = run["options"]["device"]
+device = run["device"]
 check("device", device.startswith("mpi:%s " % ranks), device)
 sys.exit(1 if failed else 0)

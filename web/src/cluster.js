@@ -8,7 +8,7 @@ import { openIndexedDb } from './store.js';
 
 export { TEMPLATES, loadVocabulary, halfToFloat, floatToHalf } from './vocabulary.js';
 import {
-  checkAttached, checkFunction, checkOptionKeys, checkSignal, describe, positiveInteger,
+  checkAttached, checkFunction, checkOptionKeys, checkSignal, describe, positiveInteger, TABLE_OPTION_KEYS,
 } from './options.js';
 
 
@@ -165,10 +165,11 @@ function flattenTemplates(templates, d, options) {
   return { data, b, l: n / d };
 }
 
-/** The options the WASM core reads (see wasm/bindings.cpp parse_options). */
-export const CORE_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'duplicateCosine', 'method', 'q', 'tau', 'tauRbf', 'mu', 'lambda',
-  'maxOuter', 'theta', 'gamma', 'templateIndex', 'perCentre', 'filterRestarts', 'nInit', 'seed', 'namingTop', 'runnersUp', 'nounMask',
-  'genericLevels', 'depths']);
+/**
+ * The options the WASM core reads (see wasm/bindings.cpp parse_options): the rows of the core's
+ * options table, and the noun mask's inputs.
+ */
+export const CORE_KEYS = Object.freeze([...TABLE_OPTION_KEYS, 'nounMask', 'genericLevels', 'depths']);
 
 /** Every option clusterEmbeddings takes (index.d.ts ClusterEmbeddingsOptions). */
 const EMBEDDINGS_KEYS = Object.freeze([...CORE_KEYS, 'wasmUrl', 'dim', 'numImages', 'numTemplates', 'numNouns', 'nameClusters', 'names',

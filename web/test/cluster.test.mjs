@@ -12,6 +12,7 @@ import {
   clusterEmbeddings, filterNouns, loadVlcModule, loadVocabulary, ensembleNouns, floatToHalf, halfToFloat, TEMPLATES, defaultQ,
 } from '../src/cluster.js';
 import { runPipeline } from '../src/photo_session.js';
+import { TABLE_OPTION_KEYS } from '../src/options.js';
 import { colourPhotos, tinyModel, toy } from '../testing/data.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -185,8 +186,30 @@ test('clusterEmbeddings: groups, names, words, text-free methods, rows as arrays
   const plain = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kmax: 6, kMinClusterFraction: 0 });
   const gaps = Array.from(plain.kEstimate.eigengap);
   assert.equal(plain.k, plain.kEstimate.candidates[gaps.indexOf(Math.max(...gaps))], 'kMinClusterFraction 0: the largest gap');
-  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kMinClusterFraction: 1 }), /min_cluster_fraction = 1 must be in \[0, 1\)/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 'auto', kMinClusterFraction: 1 }), /option kMinClusterFraction: must be below 1 \(got 1\)/);
   assert.equal(defaultQ(m), 9);
+});
+
+test('the options table: the package\'s keys are the core\'s optionNames(), each documented in index.d.ts; the core rejects an unknown key or a bad value naming it', async () => {
+  const mod = await loadVlcModule();
+  const names = mod.optionNames();
+  assert.deepEqual(Array.from(names), [...TABLE_OPTION_KEYS], 'web/src/options.js TABLE_OPTION_KEYS = optionNames()');
+  assert.ok(names.length >= 24 && names.includes('kMinClusterFraction') && !names.includes('device'));
+  const dts = readFileSync(join(root, 'web/index.d.ts'), 'utf8');
+  const core = dts.slice(dts.indexOf('export interface CoreOptions {'), dts.indexOf('\n}\n', dts.indexOf('export interface CoreOptions {')));
+  const documented = [...core.matchAll(/^ {2}(\w+)\?:/gm)].map((x) => x[1]);
+  assert.deepEqual(names.filter((n) => !documented.includes(n)), [], 'every table key is a CoreOptions field of index.d.ts');
+  const { images, templates, d, m, l, b } = toy();
+  const flat = Float32Array.from(templates.flatMap((t) => Array.from(t)));
+  assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 3, tua: 1 }), /unknown option "tua" \(did you mean "tau"\?\)/);
+  assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 3, nInit: 0 }), /option nInit: must be at least 1 \(got 0\)/);
+  assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 3, kBothCurves: 1 }), /option kBothCurves must be true or false/);
+  assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 'ten' }), /option k = "ten": give an integer ≥ 2 or auto/);
+  await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: 2000 }), /option q: must be at most 1000/);
+  // 'auto' and 0 are the same request.
+  const auto = mod.cluster(images, flat, { m, d, b, l }, { k: 'auto', kmax: 5, q: defaultQ(m) });
+  const zero = mod.cluster(images, flat, { m, d, b, l }, { k: 0, kmax: 5, q: defaultQ(m) });
+  assert.deepEqual(Array.from(auto.labels), Array.from(zero.labels));
 });
 
 test('filterNouns keeps the nouns cluster() keeps on the whole vocabulary', async () => {

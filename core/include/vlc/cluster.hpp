@@ -40,11 +40,12 @@ bool uses_nouns(Method m);
 using ProgressFunction = std::function<void(const std::string& stage, double fraction)>;
 
 struct Options {
-  // K; 0 = estimate it (estimate_k.hpp) within [kmin, kmax]. Graph methods estimate K on the
-  // built affinity with k_rule; kmeans and cmatrix have no graph and always use the
-  // coding-length rule on k-means partitions of their features. While K is unknown, §1's
-  // k̃ uses kmax (more fine centres only keep more nouns).
-  int k = 2;
+  // K; 0 = estimate it (estimate_k.hpp) within [kmin, kmax], the default (issue 7: automatic
+  // K when no K is given; the CLI and the npm package read this default, option_table.hpp).
+  // Graph methods estimate K on the built affinity with k_rule; kmeans and cmatrix have no
+  // graph and always use the coding-length rule on k-means partitions of their features.
+  // While K is unknown, §1's k̃ uses kmax (more fine centres only keep more nouns).
+  int k = 0;
   int kmin = 2;             // automatic K: smallest candidate
   int kmax = 0;             // automatic K: largest candidate; 0 = default_kmax(M) = min(50, max(⌊M/5⌋, min(⌊M/2⌋, 9)))
   KRule k_rule = KRule::Eigengap;  // automatic K, graph methods (estimate_k.hpp: why)
