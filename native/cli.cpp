@@ -32,6 +32,7 @@
 #include "vlc/error.hpp"
 #include "vlc/hierarchy.hpp"
 #include "vlc/metrics.hpp"
+#include "vlc/option_table.hpp"
 #include "vlc/parallel.hpp"
 #include "vlc/synthetic.hpp"
 #if defined(VLC_HAVE_MPI)
@@ -45,18 +46,17 @@ namespace {
 
 using namespace vlc::cli;
 
-// Every row must be finite and non-zero (it is L2-normalised later).
-void check_rows(const vlc::RowMatrixF& m, const std::string& file, const std::string& row_name) {
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    bool zero = true;
-    for (Eigen::Index j = 0; j < m.cols(); ++j) {
-      float v = m(i, j);
-      if (!std::isfinite(v))
-        vlc::fail(file, ": ", row_name, i, " contains a non-finite value (", v, ") in column ", j);
-      if (v != 0) zero = false;
-    }
-    if (zero) vlc::fail(file, ": ", row_name, i, " is all zeros and cannot be normalised");
-  }
+// A core error in the CLI's terms: the core says which input it concerns (vlc::Error::input),
+// and the CLI knows where each came from — the images file, the file of template b, or the
+// flag of an option (a usage error, exit 2). Nothing is checked twice.
+[[noreturn]] void fail_in_terms_of_files(const vlc::Error& e, const std::string& images_path,
+                                         const std::vector<std::string>& template_file) {
+  using Kind = vlc::InputRef::Kind;
+  const vlc::InputRef& in = e.input();
+  if (in.kind == Kind::Option) usage_fail("--", vlc::dashed(in.option), ": ", e.what());
+  if (in.kind == Kind::Template && in.index >= 0 && static_cast<std::size_t>(in.index) < template_file.size())
+    vlc::fail(template_file[static_cast<std::size_t>(in.index)], ": ", e.what());
+  vlc::fail(images_path, ": ", e.what());
 }
 
 
@@ -264,16 +264,6 @@ int run_cluster(int argc, char** argv) {
     if (static_cast<Eigen::Index>(truth.size()) != m)
       vlc::fail(truth_path, ": has ", truth.size(), " labels but ", images_path, " has M = ", m, " images");
   }
-  if (m < 2) vlc::fail(images_path, ": only ", m, " image; at least 2 are needed");
-  if (opt.k != 0 && opt.k > m) vlc::fail(images_path, ": --k ", opt.k, " is more than the M = ", m, " images");
-  if (opt.method == vlc::Method::NtkSingle && opt.template_index >= n_templates)
-    usage_fail("--template-index: ", opt.template_index, " is out of range: there are ", n_templates,
-               " templates (0..", n_templates - 1, ")");
-  check_rows(images, images_path, "image row ");
-  for (int b = 0; b < n_templates; ++b) {
-    std::string prefix = n_templates > 1 && noun_paths.size() == 1 ? "template " + std::to_string(b) + ", noun row " : "noun row ";
-    check_rows(templates[static_cast<std::size_t>(b)], template_file[static_cast<std::size_t>(b)], prefix);
-  }
   timings.push_back({"read", seconds_since(t_read)});
 
   // --- cluster
@@ -287,7 +277,7 @@ int run_cluster(int argc, char** argv) {
     result = vlc::cluster(images, templates, opt);
   } catch (const vlc::Error& e) {
     progress.clear();
-    vlc::fail(images_path, ": ", e.what());
+    fail_in_terms_of_files(e, images_path, template_file);
   }
   progress.clear();
   check_result(result, opt);

@@ -435,6 +435,18 @@ def main():
     zero_images[7 * 64:8 * 64] = [0.0] * 64
     write_npy(P("zero_images.npy"), zero_images, (400, 64))
     write_npy(P("tiny.npy"), images[:3 * 64], (3, 64))
+    # Noun rows at fault: in one B×L×d file (template 1, row 3) and in the third of five per-template
+    # files (row 4): the core tags the error with the template, the CLI names its file.
+    nan_nouns = list(nouns)
+    nan_nouns[(1 * 60 + 3) * 64] = float("nan")
+    write_npy(P("nan_nouns.npy"), nan_nouns, (5, 60, 64))
+    per_template = []
+    for b in range(5):
+        part = list(nouns[b * 60 * 64:(b + 1) * 60 * 64])
+        if b == 2:
+            part[4 * 64:5 * 64] = [0.0] * 64
+        write_npy(P("nouns_t%d.npy" % b), part, (60, 64))
+        per_template += ["--nouns", P("nouns_t%d.npy" % b)]
 
     def with_(images=img, nouns=nn, vocab=voc, k="4", *extra):
         a = ["cluster", "--images", images, "--nouns", nouns, "--k", k]
@@ -465,7 +477,11 @@ def main():
     bad("truth not integer", with_(img, nn, voc, "4", "--truth", P("truth_float.npy")), 1, "truth_float.npy", "int32")
     bad("NaN in images", with_(images=P("nan_images.npy")), 1, "nan_images.npy", "row 5", "non-finite")
     bad("zero row in images", with_(images=P("zero_images.npy")), 1, "zero_images.npy", "row 7", "zeros")
-    bad("k larger than M", with_(images=P("tiny.npy")), 1, "tiny.npy", "--k 4", "3 images")
+    bad("NaN in template 1 of a B×L×d file", with_(nouns=P("nan_nouns.npy")), 1, "nan_nouns.npy", "template 1 row 3",
+        "non-finite")
+    bad("zero row in the third per-template file", ["cluster", "--images", img] + per_template + ["--k", "4"], 1,
+        "nouns_t2.npy", "template 2 row 4", "zeros")
+    bad("k larger than M", with_(images=P("tiny.npy")), 2, "--k:", "k = 4 exceeds the number of images M = 3")
     bad("unknown method", with_(img, nn, voc, "4", "--method", "spectral-magic"), 2, "--method", "spectral-magic")
     bad("k < 2", with_(k="1"), 2, "--k", "at least 2")
     bad("k = 0", with_(k="0"), 2, "--k", "at least 2")
