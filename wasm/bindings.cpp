@@ -366,24 +366,15 @@ val filter_nouns_impl(const val& images, const val& nouns, const val& shape, con
   const int m = shape_of(shape, "m"), d = shape_of(shape, "d"), l = shape_of(shape, "l");
   check_length(images, "images", static_cast<std::size_t>(m) * d, "M×d");
   check_length(nouns, "nouns", static_cast<std::size_t>(l) * d, "L×d");
-  const vlc::Options o = parse_options(options, m);
-  const vlc::RowMatrixF raw = matrix_from(images, 0, m, d);
-  vlc::require(l >= 1, "templates: the vocabulary is empty (template 0 has 0 nouns)");
-  vlc::validate_images(raw, o.k, 0, 1, l);
-  const int k_for_centres = vlc::centres_k(o.k, m, o.kmin, o.kmax);
-  const vlc::RowMatrixF z = vlc::normalized_rows(raw, vlc::InputRef::of_images());
-  const vlc::RowMatrixF t = vlc::normalized_rows(matrix_from(nouns, 0, l, d), vlc::InputRef::of_nouns());
-  vlc::NounFilterOptions nf;
-  nf.k = k_for_centres;
-  nf.per_centre = o.per_centre;
-  nf.restarts = o.filter_restarts;
-  nf.seed = o.seed;
-  nf.allowed = o.noun_mask;
-  const vlc::NounFilterResult r = vlc::filter_nouns(z, t, nf);
+  // The session's §1, so that filterNouns keeps what cluster() keeps: near-duplicates merged,
+  // automatic K's range capped at the distinct images, the same k̃.
+  vlc::Session session(matrix_from(images, 0, m, d), parse_options(options, m));
+  session.set_vocabulary_mean(matrix_from(nouns, 0, l, d));
+  const std::vector<int>& kept = session.filter_nouns();
   val out = val::object();
-  out.set("kept", int32_array(r.kept));
-  out.set("centres", static_cast<int>(r.centres.rows()));
-  out.set("kForCentres", k_for_centres);
+  out.set("kept", int32_array(kept));
+  out.set("centres", session.filter_info().centres);
+  out.set("kForCentres", session.filter_info().k_for_centres);
   return out;
 }
 

@@ -99,6 +99,7 @@ auto rad_fields(const RadOptions& r) {
 // Each stage's output with the key of the inputs it was computed from; a generation number
 // changes whenever an output changes, so that later keys see it.
 struct Session::State {
+  FilterInfo filter_info;  // of the last §1 run
   // §0
   RowMatrixF z_all;  // M×d unit rows
   std::tuple<double, std::uint64_t> dup_key{-1.0, 0};
@@ -279,6 +280,8 @@ void Session::set_vocabulary_mean(const RowMatrixF& nouns) {
   clock.stop();
 }
 
+const Session::FilterInfo& Session::filter_info() const { return s_->filter_info; }
+
 const std::vector<int>& Session::filter_nouns() {
   State& s = *s_;
   require(s.vocab_gen > 0, "filter_nouns: no vocabulary yet; call set_vocabulary or set_vocabulary_mean first");
@@ -295,7 +298,9 @@ const std::vector<int>& Session::filter_nouns() {
   nf.restarts = o_.filter_restarts;
   nf.seed = o_.seed;
   nf.allowed = o_.noun_mask;
-  std::vector<int> kept = vlc::filter_nouns(s.z(), s.t_bar, nf).kept;
+  NounFilterResult filtered = vlc::filter_nouns(s.z(), s.t_bar, nf);
+  s.filter_info = {k_for_centres, static_cast<int>(filtered.centres.rows())};
+  std::vector<int> kept = std::move(filtered.kept);
   // New nouns, or the same indices of a new vocabulary: new inputs of §2.
   if (kept != s.kept || std::get<1>(s.filter_key) != s.vocab_gen) {
     s.kept = std::move(kept);

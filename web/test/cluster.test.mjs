@@ -219,6 +219,14 @@ test('filterNouns keeps the nouns cluster() keeps on the whole vocabulary', asyn
   const r = await clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: defaultQ(m) });
   assert.deepEqual(Array.from(f.kept), Array.from(r.keptNouns));
   assert.equal(f.kForCentres, 3);
+  // With near-duplicates: filterNouns runs the session's §1, which merges them as cluster() does.
+  const copies = new Float32Array((m + 12) * d);
+  copies.set(images);
+  for (let i = 0; i < 12; i++) copies.set(images.subarray(i * d, (i + 1) * d), (m + i) * d);
+  const fd = await filterNouns(copies, tbar, { dim: d, k: 3 });
+  const rd = await clusterEmbeddings(copies, templates, { dim: d, numImages: m + 12, k: 3, q: defaultQ(m) });
+  assert.ok(rd.duplicateGroups.length >= 12, 'the copies are merged');
+  assert.deepEqual(Array.from(fd.kept), Array.from(rd.keptNouns));
 });
 
 test('the core Session: the browser\'s stage order equals cluster(), a new K reuses the graphs, and every Result field arrives', async () => {

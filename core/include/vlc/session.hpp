@@ -59,6 +59,13 @@ class Session {
 
   // §1 on T̄ for the current K (automatic K: kmax). Vocabulary indices of P, ascending.
   const std::vector<int>& filter_nouns();
+  // The last filter_nouns run's K for k̃ (automatic K: its largest candidate) and the number of
+  // non-empty fine centres it found.
+  struct FilterInfo {
+    int k_for_centres = 0;
+    int centres = 0;
+  };
+  const FilterInfo& filter_info() const;
   // W^(b) for b = 1..B: the kept nouns' embeddings under each template (|P|×d each, rows in the
   // order filter_nouns() returned). Needed after set_vocabulary_mean only.
   void set_kept_templates(const std::vector<RowMatrixF>& kept_templates);
