@@ -414,7 +414,10 @@ export declare function clusterEmbeddings(
   options?: ClusterEmbeddingsOptions,
 ): Promise<ClusterEmbeddingsResult>;
 
-/** §1 alone (vlc::filter_nouns) on the template-averaged vocabulary T̄ (L×d). */
+/**
+ * §1 alone on the template-averaged vocabulary T̄ (L×d), as vlc::Session's filter stage runs it
+ * (near-duplicates merged first): the nouns clusterEmbeddings keeps with the same options.
+ */
 export declare function filterNouns(
   images: Float32Array,
   nouns: Float32Array,
