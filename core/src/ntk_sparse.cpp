@@ -180,6 +180,19 @@ void dense_fallback(const RowMatrixF& z, const RowMatrixF& w, double tau, int q,
   }
 }
 
+// options.candidates resolved: Auto takes the approximate path from ann.auto_min_m images on,
+// when the estimated ε-sparse walk is at least ann.auto_walk · M² pairs (ntk_ann.hpp).
+bool use_ann(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns, const SparseNtkOptions& o) {
+  switch (o.candidates) {
+    case NtkCandidates::Exact: return false;
+    case NtkCandidates::Ann: return true;
+    case NtkCandidates::Auto:
+      return images.rows() >= o.ann.auto_min_m &&
+             estimated_sparse_walk(images, nouns, o.tau, o.epsilon) >= o.ann.auto_walk;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
@@ -197,6 +210,8 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
           " (a node has only M−1 possible neighbours); lower q");
   require(o.epsilon >= 0 && o.value_epsilon >= 0 && o.value_epsilon <= o.epsilon,
           "NTK: need 0 ≤ value_epsilon ≤ epsilon");
+  validate_ann_options(o.ann, o.q, m);
+  if (!o.force_dense && use_ann(images, nouns, o)) return ntk_neighbours_ann(images, nouns, o, stats);
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;
   const float eps = static_cast<float>(o.epsilon), eps_v = static_cast<float>(o.value_epsilon);
@@ -376,13 +391,15 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   SparseNtkOptions so;
   so.tau = o.tau;
   so.q = o.q;
+  so.candidates = o.candidates;
+  so.ann = o.ann;
   std::vector<SparseNtkStats> local;
   const Backend& search = o.backend ? *o.backend : cpu_backend();
   const std::vector<Neighbours> lists = search.ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);
   if (std::getenv("VLC_NTK_STATS")) {  // diagnostics for the benchmark
     for (const auto& st : sparse_stats ? *sparse_stats : local)
-      std::fprintf(stderr, "ntk-sparse: %lld candidate pairs, %lld full values, %lld fallback rows, %.2f candidate nouns/row, %.1f value nouns/row, m_max %.3g\n",
-                   static_cast<long long>(st.candidate_pairs), static_cast<long long>(st.full_values),
+      std::fprintf(stderr, "%s: %lld candidate pairs, %lld full values, %lld fallback rows, %.2f candidate nouns/row, %.1f value nouns/row, m_max %.3g\n",
+                   st.approximate ? "ntk-ann" : "ntk-sparse", static_cast<long long>(st.candidate_pairs), static_cast<long long>(st.full_values),
                    static_cast<long long>(st.fallback_rows), st.mean_candidate_nouns, st.mean_value_nouns, st.max_dropped);
   }
   for (const auto& nbrs : lists) {
