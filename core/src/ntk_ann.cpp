@@ -1,6 +1,6 @@
 // The HNSW candidate search with exact rescoring (see ntk_ann.hpp for the why).
 //
-// hnswlib's own SIMD distance kernels pick SSE/AVX by CPU detection at run time (hnswlib.h
+// hnswlib's own SIMD distance kernels choose SSE/AVX by the compiler's macros and a CPU check (hnswlib.h
 // defines non-inline cpuid helpers for that): off, so that this file compiles for WASM and
 // every target computes the same distances with fixed_dot below. hnswlib.h may be included
 // by this one translation unit only (those helpers are not inline).
@@ -9,7 +9,10 @@
 
 #include "vlc/ntk_ann.hpp"
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
@@ -35,17 +38,16 @@ std::string ntk_candidates_name(NtkCandidates c) {
   return "?";
 }
 
-void validate_ann_options(const AnnOptions& a, int q, int m) {
-  require(a.candidates == 0 || a.candidates >= q, "NTK ann: candidates = ", a.candidates,
-          " must be 0 (= 4q) or at least q = ", q);
+void validate_ann_options(const AnnOptions& a, int q) {
   require(a.candidates >= 0, "NTK ann: candidates = ", a.candidates, " must not be negative");
+  require(a.candidates == 0 || a.candidates >= q, "NTK ann: candidates = ", a.candidates,
+          " must be 0 (= 3q) or at least q = ", q);
   require(a.links >= 2 && a.links <= 256, "NTK ann: links = ", a.links, " must be in [2, 256]");
   require(a.ef_construction >= 1, "NTK ann: ef_construction = ", a.ef_construction, " must be at least 1");
   require(a.ef_search >= 0, "NTK ann: ef_search = ", a.ef_search, " must be 0 (= 2 candidates) or positive");
   require(a.auto_min_m >= 0, "NTK ann: auto_min_m = ", a.auto_min_m, " must not be negative");
   require(std::isfinite(a.auto_walk) && a.auto_walk >= 0, "NTK ann: auto_walk = ", a.auto_walk,
           " must be a finite number ≥ 0");
-  (void)m;
 }
 
 namespace {
@@ -142,6 +144,23 @@ class Index {
 
 constexpr int kSoftBlock = 256;
 
+// VLC_NTK_STATS=1: seconds of each phase on stderr (the benchmark's breakdown).
+class PhaseClock {
+ public:
+  PhaseClock() : on_(std::getenv("VLC_NTK_STATS") != nullptr), t_(std::chrono::steady_clock::now()) {}
+  void mark(const char* what, int b = -1) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (b >= 0) std::fprintf(stderr, "ntk-ann: template %d %s %.2f s\n", b, what, std::chrono::duration<double>(now - t_).count());
+    else std::fprintf(stderr, "ntk-ann: %s %.2f s\n", what, std::chrono::duration<double>(now - t_).count());
+    t_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point t_;
+};
+
 // softmax(W z / τ) for rows [begin, begin + rows): semantic_softmax's arithmetic (GEMM, then
 // dm::softmax_row), as ntk_sparse.cpp computes it.
 void softmax_rows(const RowMatrixF& z, const RowMatrixF& w, Eigen::Index begin, Eigen::Index rows, float inv_tau,
@@ -150,35 +169,52 @@ void softmax_rows(const RowMatrixF& z, const RowMatrixF& w, Eigen::Index begin, 
   for (Eigen::Index r = 0; r < rows; ++r) dm::softmax_row(out.row(r).data(), static_cast<int>(out.cols()), inv_tau);
 }
 
-// The s index of one template: rows x_i = [s_i, √(1 − ‖s_i‖²)] (header), softmax in parallel
-// blocks, inserted serially in row order.
-std::unique_ptr<Index> build_soft_index(const RowMatrixF& z, const RowMatrixF& w, double tau, const AnnOptions& a,
-                                        std::uint64_t seed) {
+// One template's joint index (ntk_ann.hpp): rows x_j = [z_j, λ s_j, √(R² − ‖z_j‖² − λ²‖s_j‖²)],
+// all of norm R, with λ² = 1 / mean ‖s_i‖² so that both parts weigh alike in the graph, and
+// `soft` = the M×N softmax rows themselves for the rescoring.
+struct JointIndex {
+  std::unique_ptr<Index> index;
+  RowMatrixF soft;
+  float lambda = 1;
+};
+
+JointIndex build_joint_index(const RowMatrixF& z, const RowMatrixF& w, double tau, const AnnOptions& a,
+                             std::uint64_t seed) {
   const int m = static_cast<int>(z.rows());
+  const int d = static_cast<int>(z.cols());
   const int n = static_cast<int>(w.rows());
-  auto index = std::make_unique<Index>(n + 1, m, a, seed);
   const float inv_tau = static_cast<float>(1.0 / tau);
-  constexpr int kChunk = 16 * kSoftBlock;  // rows softmaxed before their serial insertion
-  RowMatrixF chunk;
-  for (int c0 = 0; c0 < m; c0 += kChunk) {
-    const int rows = std::min(kChunk, m - c0);
-    resize_safely(chunk, rows, n + 1);
-    const int blocks = (rows + kSoftBlock - 1) / kSoftBlock;
-    parallel_tasks(blocks, [&](std::int64_t blk) {
-      const int b0 = static_cast<int>(blk) * kSoftBlock;
-      const int br = std::min(kSoftBlock, rows - b0);
-      RowMatrixF part;
-      softmax_rows(z, w, c0 + b0, br, inv_tau, part);
-      for (int r = 0; r < br; ++r) {
-        float* x = chunk.row(b0 + r).data();
-        std::copy(part.row(r).data(), part.row(r).data() + n, x);
-        const float norm2 = fixed_dot(x, x, static_cast<std::size_t>(n));
-        x[n] = std::sqrt(std::max(0.0f, 1.0f - norm2));
-      }
-    });
-    for (int r = 0; r < rows; ++r) index->add(chunk.row(r).data(), c0 + r);
+  JointIndex j;
+  resize_safely(j.soft, m, n);
+  const int blocks = (m + kSoftBlock - 1) / kSoftBlock;
+  parallel_tasks(blocks, [&](std::int64_t blk) {
+    const int b0 = static_cast<int>(blk) * kSoftBlock;
+    const int rows = std::min(kSoftBlock, m - b0);
+    RowMatrixF part;
+    softmax_rows(z, w, b0, rows, inv_tau, part);
+    j.soft.middleRows(b0, rows) = part;
+  });
+  std::vector<float> z2(m), s2(m);
+  parallel_for(0, m, [&](std::int64_t i) {
+    z2[i] = fixed_dot(z.row(i).data(), z.row(i).data(), d);
+    s2[i] = fixed_dot(j.soft.row(i).data(), j.soft.row(i).data(), n);
+  });
+  double mean_s2 = 0;  // serial: the same sum on every target and thread count
+  for (float v : s2) mean_s2 += v;
+  mean_s2 /= m;
+  j.lambda = static_cast<float>(1.0 / std::sqrt(std::max(mean_s2, 1e-30)));
+  const float l2 = j.lambda * j.lambda;
+  float r2 = 0;
+  for (int i = 0; i < m; ++i) r2 = std::max(r2, z2[i] + l2 * s2[i]);
+  j.index = std::make_unique<Index>(d + n + 1, m, a, seed);
+  std::vector<float> x(static_cast<std::size_t>(d + n + 1));
+  for (int i = 0; i < m; ++i) {
+    std::copy(z.row(i).data(), z.row(i).data() + d, x.data());
+    for (int l = 0; l < n; ++l) x[d + l] = j.lambda * j.soft(i, l);
+    x[d + n] = std::sqrt(std::max(0.0f, r2 - (z2[i] + l2 * s2[i])));
+    j.index->add(x.data(), i);
   }
-  return index;
+  return j;
 }
 
 struct Lists {
@@ -251,17 +287,17 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
   require(o.q >= 1, "neighbours: q = ", o.q, " must be at least 1");
   require(o.q < m, "neighbours: q = ", o.q, " must be smaller than the number of images M = ", m,
           " (a node has only M−1 possible neighbours); lower q");
-  validate_ann_options(o.ann, o.q, m);
+  validate_ann_options(o.ann, o.q);
   const int row_begin = o.row_begin, row_end = o.row_end < 0 ? m : o.row_end;
   require(row_begin >= 0 && row_begin <= row_end && row_end <= m, "NTK: rows [", row_begin, ", ", row_end,
           ") are not within the M = ", m, " images");
   const int n_rows = row_end - row_begin;
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;
-  const int c = std::min(m - 1, o.ann.candidates > 0 ? o.ann.candidates : 4 * q);
+  const int c = std::min(m - 1, o.ann.candidates > 0 ? o.ann.candidates : 3 * q);
   const int ef = std::max(c + 1, o.ann.ef_search > 0 ? o.ann.ef_search : 2 * c);
   const float inv_tau2 = static_cast<float>(1.0 / (o.tau * o.tau));
-  // Two seeds from one: the image index and the s indices draw independent levels.
+  // Two seeds from one: the image index and the joint indices draw independent levels.
   Random seeds(o.ann.seed);
   const std::uint64_t image_seed = seeds.bits();
   std::vector<std::uint64_t> soft_seed(nb);
@@ -269,11 +305,13 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
 
   // 1. The image index and every row's top c by z_i·z_j, with their Gram values (reused by
   //    all templates).
+  PhaseClock clock;
   Lists by_image;
   std::vector<float> image_gram;
   {
     Index zi(d, m, o.ann, image_seed);
     for (int i = 0; i < m; ++i) zi.add(images.row(i).data(), i);
+    clock.mark("image index build");
     zi.set_ef(ef);
     by_image = search_all(zi, row_begin, row_end, c, [&](int i, float*) { return images.row(i).data(); });
     image_gram.assign(by_image.index.size(), 0.0f);
@@ -284,6 +322,7 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
         if (j >= 0) image_gram[static_cast<std::size_t>(r) * c + t] = fixed_dot(images.row(i).data(), images.row(j).data(), d);
       }
     });
+    clock.mark("image search + Gram");
   }
 
   std::vector<Neighbours> out(nb);
@@ -295,20 +334,23 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
     nbrs.index.assign(static_cast<std::size_t>(m) * q, -1);
     nbrs.value.assign(static_cast<std::size_t>(m) * q, 0.0f);
     const int n = static_cast<int>(nouns[b].rows());
-    // 2. This template's s index and every row's top c by s_i·s_j (query [s_i, 0]).
-    const std::unique_ptr<Index> si = build_soft_index(images, nouns[b], o.tau, o.ann, soft_seed[b]);
-    si->set_ef(ef);
-    const Lists by_soft = search_all(*si, row_begin, row_end, c, [&](int i, float* buffer) {
-      std::copy(si->row(i), si->row(i) + n, buffer);
-      buffer[n] = 0.0f;
-      return static_cast<const float*>(buffer);
-    });
-    // 3. Exact rescoring of the union: K = ntk_value(z_i·z_j, s_i·s_j, 1/τ²).
+    // 2. This template's joint index.
+    const JointIndex ji = build_joint_index(images, nouns[b], o.tau, o.ann, soft_seed[b]);
+    clock.mark("joint index build", b);
+    ji.index->set_ef(ef);
+    const int dim = ji.index->dim();
+    // 3. Per row: rescore the image candidates; query [0, s_i, 0] (the top c by s_i·s_j) and
+    //    rescore; then the tangent query at the provisional q-th neighbour (u0, v0),
+    //    [z_i, (u0 / (λ v0)) s_i, 0], whose top c by u/u0 + v/v0 hold every pair with
+    //    uv ≥ u0·v0 (ntk_ann.hpp), and rescore. K = ntk_value(z_i·z_j, s_i·s_j, 1/τ²).
     std::vector<std::int64_t> pairs(n_rows, 0);
     std::vector<std::uint8_t> short_row(n_rows, 0);
     parallel_for(0, n_rows, [&](std::int64_t r) {
       thread_local std::vector<std::uint32_t> seen;
       thread_local std::uint32_t visit = 0;
+      thread_local std::vector<float> query;
+      thread_local std::vector<int> found;
+      thread_local std::vector<std::pair<float, int>> scratch;
       if (static_cast<int>(seen.size()) != m) {
         seen.assign(m, 0u);
         visit = 0;
@@ -321,35 +363,52 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
       float* val = nbrs.value.data() + static_cast<std::size_t>(i) * q;
       int* idx = nbrs.index.data() + static_cast<std::size_t>(i) * q;
       int cnt = 0;
-      const float* s_i = si->row(i);
+      const float* z_i = images.row(i).data();
+      const float* s_i = ji.soft.row(i).data();
+      auto offer = [&](int j, float u) {
+        dm::topq_insert(val, idx, cnt, q, dm::ntk_value(u, fixed_dot(s_i, ji.soft.row(j).data(), n), inv_tau2), j);
+        ++pairs[r];
+      };
+      auto search = [&]() {
+        found.resize(c + 1);
+        const int got = ji.index->search(query.data(), c + 1, scratch, found.data());
+        for (int t = 0; t < got; ++t) {
+          const int j = found[t];
+          if (j == i || seen[j] == visit) continue;
+          seen[j] = visit;
+          offer(j, fixed_dot(z_i, images.row(j).data(), d));
+        }
+      };
       const int* zc = by_image.index.data() + static_cast<std::size_t>(r) * c;
       const float* zg = image_gram.data() + static_cast<std::size_t>(r) * c;
       for (int t = 0; t < c; ++t) {
         const int j = zc[t];
         if (j < 0 || seen[j] == visit) continue;
         seen[j] = visit;
-        dm::topq_insert(val, idx, cnt, q, dm::ntk_value(zg[t], fixed_dot(s_i, si->row(j), n), inv_tau2), j);
-        ++pairs[r];
+        offer(j, zg[t]);
       }
-      const int* sc = by_soft.index.data() + static_cast<std::size_t>(r) * c;
-      for (int t = 0; t < c; ++t) {
-        const int j = sc[t];
-        if (j < 0 || seen[j] == visit) continue;
-        seen[j] = visit;
-        const float u = fixed_dot(images.row(i).data(), images.row(j).data(), d);
-        dm::topq_insert(val, idx, cnt, q, dm::ntk_value(u, fixed_dot(s_i, si->row(j), n), inv_tau2), j);
-        ++pairs[r];
+      query.assign(dim, 0.0f);
+      std::copy(s_i, s_i + n, query.begin() + d);
+      search();
+      if (cnt == q) {
+        const int jq = idx[q - 1];
+        const float u0 = fixed_dot(z_i, images.row(jq).data(), d);
+        const float v0 = fixed_dot(s_i, ji.soft.row(jq).data(), n);
+        if (u0 > 0 && v0 > 0) {
+          std::copy(z_i, z_i + d, query.begin());
+          const float weight = u0 / (ji.lambda * v0);
+          for (int l = 0; l < n; ++l) query[d + l] = weight * s_i[l];
+          search();
+        }
       }
       if (cnt < q) {  // the searches came back short: an exact scan of every image
         short_row[r] = 1;
         cnt = 0;
-        for (int j = 0; j < m; ++j) {
-          if (j == i) continue;
-          const float u = fixed_dot(images.row(i).data(), images.row(j).data(), d);
-          dm::topq_insert(val, idx, cnt, q, dm::ntk_value(u, fixed_dot(s_i, si->row(j), n), inv_tau2), j);
-        }
+        for (int j = 0; j < m; ++j)
+          if (j != i) offer(j, fixed_dot(z_i, images.row(j).data(), d));
       }
     });
+    clock.mark("rescoring", b);
     if (stats) {
       SparseNtkStats& st = (*stats)[b];
       for (int r = 0; r < n_rows; ++r) {

@@ -210,7 +210,7 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
           " (a node has only M−1 possible neighbours); lower q");
   require(o.epsilon >= 0 && o.value_epsilon >= 0 && o.value_epsilon <= o.epsilon,
           "NTK: need 0 ≤ value_epsilon ≤ epsilon");
-  validate_ann_options(o.ann, o.q, m);
+  validate_ann_options(o.ann, o.q);
   if (!o.force_dense && use_ann(images, nouns, o)) return ntk_neighbours_ann(images, nouns, o, stats);
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;
