@@ -67,7 +67,7 @@ struct AnnOptions {
   // entries, i.e. do the dense path's work or more (estimated on ≤ 2048 evenly spaced rows:
   // Σ_n f_n², f_n the share of images with s_n > ε). CLIP-faithful data: ≈ N, 55–230; bench/run's
   // synthetic data (peaked): 0.04, so it keeps the exact path at every M.
-  int auto_min_m = 5000;
+  int auto_min_m = 10000;
   double auto_walk = 1.0;
 };
 
