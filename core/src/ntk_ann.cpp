@@ -9,10 +9,7 @@
 
 #include "vlc/ntk_ann.hpp"
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include "vlc/device_math.hpp"
 #include "vlc/error.hpp"
@@ -143,23 +140,6 @@ class Index {
 };
 
 constexpr int kSoftBlock = 256;
-
-// VLC_NTK_STATS=1: seconds of each phase on stderr (the benchmark's breakdown).
-class PhaseClock {
- public:
-  PhaseClock() : on_(std::getenv("VLC_NTK_STATS") != nullptr), t_(std::chrono::steady_clock::now()) {}
-  void mark(const char* what, int b = -1) {
-    if (!on_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (b >= 0) std::fprintf(stderr, "ntk-ann: template %d %s %.2f s\n", b, what, std::chrono::duration<double>(now - t_).count());
-    else std::fprintf(stderr, "ntk-ann: %s %.2f s\n", what, std::chrono::duration<double>(now - t_).count());
-    t_ = now;
-  }
-
- private:
-  bool on_;
-  std::chrono::steady_clock::time_point t_;
-};
 
 // softmax(W z / τ) for rows [begin, begin + rows): semantic_softmax's arithmetic (GEMM, then
 // dm::softmax_row), as ntk_sparse.cpp computes it.
@@ -305,13 +285,11 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
 
   // 1. The image index and every row's top c by z_i·z_j, with their Gram values (reused by
   //    all templates).
-  PhaseClock clock;
   Lists by_image;
   std::vector<float> image_gram;
   {
     Index zi(d, m, o.ann, image_seed);
     for (int i = 0; i < m; ++i) zi.add(images.row(i).data(), i);
-    clock.mark("image index build");
     zi.set_ef(ef);
     by_image = search_all(zi, row_begin, row_end, c, [&](int i, float*) { return images.row(i).data(); });
     image_gram.assign(by_image.index.size(), 0.0f);
@@ -322,7 +300,6 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
         if (j >= 0) image_gram[static_cast<std::size_t>(r) * c + t] = fixed_dot(images.row(i).data(), images.row(j).data(), d);
       }
     });
-    clock.mark("image search + Gram");
   }
 
   std::vector<Neighbours> out(nb);
@@ -336,7 +313,6 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
     const int n = static_cast<int>(nouns[b].rows());
     // 2. This template's joint index.
     const JointIndex ji = build_joint_index(images, nouns[b], o.tau, o.ann, soft_seed[b]);
-    clock.mark("joint index build", b);
     ji.index->set_ef(ef);
     const int dim = ji.index->dim();
     // 3. Per row: rescore the image candidates; query [0, s_i, 0] (the top c by s_i·s_j) and
@@ -408,7 +384,6 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
           if (j != i) offer(j, fixed_dot(z_i, images.row(j).data(), d));
       }
     });
-    clock.mark("rescoring", b);
     if (stats) {
       SparseNtkStats& st = (*stats)[b];
       for (int r = 0; r < n_rows; ++r) {
