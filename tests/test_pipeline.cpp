@@ -56,6 +56,13 @@ TEST_CASE("every method runs and returns K labels", "[pipeline]") {
       }
       CHECK(r.rad_inner_iterations >= r.rad_outer_iterations);
       CHECK(r.rad_outer_iterations >= 1);
+      CHECK_FALSE(r.ntk_search[0].approximate);  // auto stays exact this small
+      // Options::ntk_candidates reaches the search: ann on request, labels still K groups.
+      o.ntk_candidates = vlc::NtkCandidates::Ann;
+      const auto a = vlc::cluster(data.images, data.templates, o);
+      REQUIRE(a.ntk_search.size() == 7);
+      CHECK(a.ntk_search[0].approximate);
+      CHECK(vlc::ari(r.labels, a.labels) > 0.9);  // recall below 1 may move a few images
     }
     if (m == vlc::Method::NtkPe || m == vlc::Method::NtkSingle) CHECK(r.ntk_search.size() == 1);
     if (!vlc::uses_nouns(m)) CHECK(r.ntk_search.empty());

@@ -223,6 +223,12 @@ export interface CoreOptions {
    */
   kRule?: 'coding-length' | 'eigengap';
   /**
+   * NTK neighbour search (default 'auto'): 'exact' (the ε-sparse path), 'ann' (HNSW candidates
+   * rescored exactly; recall@q in bench/README.md) or 'auto' (ann from 10 000 images when the
+   * exact path would be dense).
+   */
+  ntkCandidates?: 'exact' | 'ann' | 'auto';
+  /**
    * Eigengap rule: skip a K whose partition has a cluster smaller than this fraction of the mean
    * cluster size M/K (default 0.25; 0 = the plain largest gap; lower it for long-tailed data).
    */
@@ -390,7 +396,7 @@ export interface ClusterEmbeddingsResult {
   radInnerIterations: number;
   radConverged: boolean;
   /** The NTK neighbour search of each template graph (NTK methods): how much of it was exact-sparse. */
-  ntkSearch: { candidatePairs: number; fullValues: number; fallbackRows: number; maxDropped: number; meanCandidateNouns: number; meanValueNouns: number }[];
+  ntkSearch: { candidatePairs: number; fullValues: number; fallbackRows: number; maxDropped: number; meanCandidateNouns: number; meanValueNouns: number; approximate: boolean }[];
   /** The core's backend that ran: "cpu" (or "cuda:<n> (<GPU>)" natively). */
   device: string;
   timings: { stage: string; seconds: number }[];

@@ -178,6 +178,19 @@ void dense_fallback(const RowMatrixF& z, const RowMatrixF& w, double tau, int q,
   }
 }
 
+// options.candidates resolved: Auto takes the approximate path from ann.auto_min_m images on,
+// when the estimated ε-sparse walk is at least ann.auto_walk · M² pairs (ntk_ann.hpp).
+bool use_ann(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns, const SparseNtkOptions& o) {
+  switch (o.candidates) {
+    case NtkCandidates::Exact: return false;
+    case NtkCandidates::Ann: return true;
+    case NtkCandidates::Auto:
+      return images.rows() >= o.ann.auto_min_m &&
+             estimated_sparse_walk(images, nouns, o.tau, o.epsilon) >= o.ann.auto_walk;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
@@ -195,6 +208,8 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
           " (a node has only M−1 possible neighbours); lower q");
   require(o.epsilon >= 0 && o.value_epsilon >= 0 && o.value_epsilon <= o.epsilon,
           "NTK: need 0 ≤ value_epsilon ≤ epsilon");
+  validate_ann_options(o.ann, o.q);
+  if (!o.force_dense && use_ann(images, nouns, o)) return ntk_neighbours_ann(images, nouns, o, stats);
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;
   const float eps = static_cast<float>(o.epsilon), eps_v = static_cast<float>(o.value_epsilon);
@@ -365,6 +380,8 @@ std::vector<SparseMatrixD> ntk_affinities(const RowMatrixF& images, const std::v
   SparseNtkOptions so;
   so.tau = o.tau;
   so.q = o.q;
+  so.candidates = o.candidates;
+  so.ann = o.ann;
   std::vector<SparseNtkStats> local;
   const Backend& search = o.backend ? *o.backend : cpu_backend();
   const std::vector<Neighbours> lists = search.ntk_neighbours_sparse(images, nouns, so, sparse_stats ? sparse_stats : &local);

@@ -101,6 +101,10 @@ std::vector<std::string> method_names() {
   return out;
 }
 std::vector<std::string> k_rule_names() { return {k_rule_name(KRule::Eigengap), k_rule_name(KRule::CodingLength)}; }
+std::vector<std::string> ntk_candidates_names() {
+  return {ntk_candidates_name(NtkCandidates::Exact), ntk_candidates_name(NtkCandidates::Ann),
+          ntk_candidates_name(NtkCandidates::Auto)};
+}
 std::vector<std::string> device_names() {
   return {device_name(Device::Cpu), device_name(Device::Cuda), device_name(Device::Auto)};
 }
@@ -168,6 +172,10 @@ std::vector<OptionRow> make_table() {
               "cluster names: top noun scores per image that vote."),
       integer("runners_up", [](O& o) -> int& { return o.naming.runners_up; }, 0, kMaxCount,
               "cluster names: candidates reported after the name."),
+      choice("ntk_candidates", [](const O& o) { return ntk_candidates_name(o.ntk_candidates); },
+             [](O& o, const std::string& s) { o.ntk_candidates = parse_ntk_candidates(s); }, ntk_candidates_names,
+             "NTK neighbour search: exact (the ε-sparse path), ann (HNSW candidates rescored exactly, recall in "
+             "bench/README.md) or auto (ann from 10 000 images when the exact path would be dense)."),
       seed("seed", [](O& o) -> std::uint64_t& { return o.seed; }, "random seed: the same seed gives the same labels."),
       native_only(choice(
           "device", [](const O& o) { return device_name(o.device); },

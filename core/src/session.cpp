@@ -128,8 +128,8 @@ struct Session::State {
   int w_gen = -1;                     // kept_gen that `w` belongs to
 
   // §2
-  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device>;
-  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto};
+  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device, NtkCandidates>;
+  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto, NtkCandidates::Auto};
   std::vector<SparseMatrixD> graphs;
   std::vector<GraphStats> stats;
   std::vector<SparseNtkStats> search;  // the NTK neighbour search's counts, per template (CPU path)
@@ -358,12 +358,14 @@ Result Session::cluster() {
     }
     const State::GraphKey key{s.rows_gen, kind, uses_nouns(method) ? s.w_gen : -1, uses_nouns(method) ? o_.tau : 0.0, s.q,
                               kind == GraphKind::SingleTemplate ? o_.template_index : 0,
-                              kind == GraphKind::Rbf ? o_.tau_rbf : 0.0, s.device};
+                              kind == GraphKind::Rbf ? o_.tau_rbf : 0.0, s.device,
+                              uses_nouns(method) ? o_.ntk_candidates : NtkCandidates::Auto};
     if (key != s.graph_key) {
       StageClock clock(s.timings, o_.progress, "graph");
       s.stats.clear();
       if (uses_nouns(method)) {
         NtkOptions ntk;
+        ntk.candidates = o_.ntk_candidates;
         ntk.tau = o_.tau;
         ntk.q = s.q;
         // Backend::ntk_neighbours_sparse is §2's one dispatch point: the CPU's ε-sparse path, the

@@ -10,7 +10,7 @@
  */
 export const TABLE_OPTION_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'kGapFloor',
   'kBothCurves', 'duplicateCosine', 'method', 'templateIndex', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta',
-  'gamma', 'perCentre', 'filterRestarts', 'nInit', 'namingTop', 'runnersUp', 'seed']);
+  'gamma', 'perCentre', 'filterRestarts', 'nInit', 'namingTop', 'runnersUp', 'ntkCandidates', 'seed']);
 
 // Names people reach for from other libraries, mapped to ours: edit distance alone would suggest
 // `nameClusters` for `numClusters`.

@@ -1,6 +1,7 @@
 // §2 of docs/method.md: the NTK-anchored affinity (Eq. 6–8) for one template.
 #pragma once
 #include "vlc/knn_graph.hpp"
+#include "vlc/ntk_ann.hpp"
 #include "vlc/types.hpp"
 
 namespace vlc {
@@ -12,6 +13,10 @@ struct NtkOptions {
   int q = 30;          // neighbours per node
   int tile_rows = 256;
   const Backend* backend = nullptr;  // ntk_affinity's neighbour search (backend.hpp); null = CPU
+  // ntk_affinities on the CPU: the candidate search of the ε-sparse path (ntk_sparse.hpp,
+  // SparseNtkOptions::candidates) and its HNSW settings (ntk_ann.hpp).
+  NtkCandidates candidates = NtkCandidates::Auto;
+  AnnOptions ann;
 };
 
 // s_i = softmax(W z_i / τ) for every image: M×N, rows sum to 1 (stable: row max subtracted).

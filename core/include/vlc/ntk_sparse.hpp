@@ -32,6 +32,7 @@
 #include <vector>
 #include "vlc/knn_graph.hpp"
 #include "vlc/ntk.hpp"
+#include "vlc/ntk_ann.hpp"
 #include "vlc/types.hpp"
 
 namespace vlc {
@@ -49,6 +50,11 @@ struct SparseNtkOptions {
   // each list depends on its own row only, so the split does not change any list.
   int row_begin = 0;
   int row_end = -1;
+  // Exact: this path; Ann: HNSW candidates rescored exactly (ntk_ann.hpp); Auto: Ann only
+  // for large M on data where this path would be near-dense (AnnOptions::auto_min_m,
+  // auto_walk), so small inputs keep exactly this path's lists.
+  NtkCandidates candidates = NtkCandidates::Auto;
+  AnnOptions ann;
 };
 
 struct SparseNtkStats {
@@ -58,11 +64,13 @@ struct SparseNtkStats {
   double max_dropped = 0;            // m_max of this template
   double mean_candidate_nouns = 0;   // mean |C_i|
   double mean_value_nouns = 0;       // mean |C^v_i|
+  bool approximate = false;          // the lists came from the HNSW candidates (ntk_ann.hpp)
 };
 
 // Top-q NTK neighbour lists for each template in `nouns` (each N_b×d, unit rows; images M×d
 // unit rows). Same contract as ntk_neighbours (q < M, self excluded, ties to smaller index).
-// Stats count the rows computed (options.row_begin..row_end).
+// Stats count the rows computed (options.row_begin..row_end). options.candidates chooses this
+// path or ntk_neighbours_ann (Auto decides from M and estimated_sparse_walk).
 std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                               const SparseNtkOptions& options,
                                               std::vector<SparseNtkStats>* stats = nullptr);

@@ -49,6 +49,7 @@ template <class V> void for_each_field(const SparseNtkStats& t, V&& v) {
   v("max_dropped", t.max_dropped);
   v("mean_candidate_nouns", t.mean_candidate_nouns);
   v("mean_value_nouns", t.mean_value_nouns);
+  v("approximate", t.approximate);
 }
 
 template <class V> void for_each_field(const KEstimate& e, V&& v) {

@@ -1,0 +1,163 @@
+// vlc_bench_ann — the NTK candidate search (ntk_ann.hpp) against the exact ε-sparse path
+// (ntk_sparse.hpp), both run in this process on the same CLIP-faithful data
+// (vlc/clip_faithful.hpp, the quality benchmark's generator) with the noun filter's kept
+// nouns (§1, true K), B = 7 templates, q = 30.
+//
+//   build/native/vlc_bench_ann [--taxonomy models/vocab/clip_faithful_taxonomy.tsv]
+//       [--settings stl10,dogs,cifar20] [--sizes 2000,10000] [--candidates 0] [--ef-construction 100]
+//       [--ef-search 0] [--exact-rows 0]
+//
+// --exact-rows R > 0: the exact lists of R rows only (four evenly spaced slices of R/4 rows,
+// SparseNtkOptions::row_begin/row_end), for sizes where all M rows take too long; recall is
+// then measured on those rows and the exact time is that run's time × M / R (marked "~").
+// Prints one markdown table row per setting × M: kept nouns, seconds of both paths (wall),
+// the ratio, recall@q (share of the exact top-q lists found, all templates) and the worst
+// template's recall. Not a test: no timing is asserted; recall is asserted by
+// tests/test_ntk_ann.cpp on a small instance.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include "vlc/clip_faithful.hpp"
+#include "vlc/error.hpp"
+#include "vlc/noun_filter.hpp"
+#include "vlc/ntk_sparse.hpp"
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Share of the exact list entries of rows `rows` that the approximate list of the same row holds.
+double recall(const vlc::Neighbours& exact, const vlc::Neighbours& approx, const std::vector<int>& rows) {
+  std::int64_t hit = 0, total = 0;
+  for (int i : rows) {
+    const int* e = exact.row_index(i);
+    const int* a = approx.row_index(i);
+    for (int t = 0; t < exact.q; ++t) {
+      total += 1;
+      for (int u = 0; u < approx.q; ++u)
+        if (a[u] == e[t]) {
+          ++hit;
+          break;
+        }
+    }
+  }
+  return total ? double(hit) / double(total) : 1.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string taxonomy_path = "models/vocab/clip_faithful_taxonomy.tsv";
+  std::vector<std::string> settings = {"stl10", "dogs", "cifar20"};
+  std::vector<std::string> sizes = {"2000", "10000"};
+  vlc::AnnOptions ann;
+  int exact_rows = 0;
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    auto value = [&]() -> std::string {
+      if (a + 1 >= argc) { std::cerr << "vlc_bench_ann: " << arg << " needs a value\n"; std::exit(2); }
+      return argv[++a];
+    };
+    if (arg == "--taxonomy") taxonomy_path = value();
+    else if (arg == "--settings") settings = split(value());
+    else if (arg == "--sizes") sizes = split(value());
+    else if (arg == "--candidates") ann.candidates = std::stoi(value());
+    else if (arg == "--ef-construction") ann.ef_construction = std::stoi(value());
+    else if (arg == "--ef-search") ann.ef_search = std::stoi(value());
+    else if (arg == "--links") ann.links = std::stoi(value());
+    else if (arg == "--exact-rows") exact_rows = std::stoi(value());
+    else { std::cerr << "vlc_bench_ann: unknown option " << arg << "\n"; return 2; }
+  }
+  try {
+    std::ifstream in(taxonomy_path);
+    if (!in) vlc::fail("cannot read ", taxonomy_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const vlc::Taxonomy tax = vlc::parse_taxonomy(text.str());
+    std::printf("| setting | M | kept nouns | exact s | ann s | exact s / ann s | recall@30 | worst template | ANN pairs/row |\n"
+                "|---|---|---|---|---|---|---|---|---|\n");
+    std::fflush(stdout);
+    for (const auto& setting : settings) {
+      for (const auto& size : sizes) {
+        vlc::ClipFaithfulOptions co;
+        co.setting = setting;
+        co.m = std::stoi(size);
+        co.seed = 0;
+        const vlc::ClipFaithfulData data = vlc::make_clip_faithful(tax, co);
+        const int m = co.m;
+        vlc::NounFilterOptions fo;
+        fo.k = static_cast<int>(data.class_noun.size());
+        const vlc::NounFilterResult kept = vlc::filter_nouns(data.images, vlc::ensemble_nouns(data.templates), fo);
+        std::vector<vlc::RowMatrixF> nouns;
+        for (const auto& t : data.templates) nouns.push_back(vlc::select_rows(t, kept.kept));
+
+        vlc::SparseNtkOptions exact_o;
+        exact_o.candidates = vlc::NtkCandidates::Exact;
+        std::vector<int> rows;
+        std::vector<std::vector<vlc::Neighbours>> exact_parts;
+        const bool sampled = exact_rows > 0 && exact_rows < m;
+        const auto t_exact = std::chrono::steady_clock::now();
+        if (!sampled) {
+          exact_parts.push_back(vlc::ntk_neighbours_sparse(data.images, nouns, exact_o));
+          for (int i = 0; i < m; ++i) rows.push_back(i);
+        } else {
+          for (int s = 0; s < 4; ++s) {
+            exact_o.row_begin = static_cast<int>(static_cast<std::int64_t>(s) * m / 4);
+            exact_o.row_end = exact_o.row_begin + exact_rows / 4;
+            exact_parts.push_back(vlc::ntk_neighbours_sparse(data.images, nouns, exact_o));
+            for (int i = exact_o.row_begin; i < exact_o.row_end; ++i) rows.push_back(i);
+          }
+        }
+        double exact_seconds = seconds_since(t_exact);
+        if (sampled) exact_seconds *= double(m) / double(rows.size());
+
+        vlc::SparseNtkOptions ann_o;
+        ann_o.candidates = vlc::NtkCandidates::Ann;
+        ann_o.ann = ann;
+        std::vector<vlc::SparseNtkStats> stats;
+        const auto t_ann = std::chrono::steady_clock::now();
+        const std::vector<vlc::Neighbours> approx = vlc::ntk_neighbours_sparse(data.images, nouns, ann_o, &stats);
+        const double ann_seconds = seconds_since(t_ann);
+
+        double mean = 0, worst = 1;
+        std::int64_t pairs = 0;
+        for (std::size_t b = 0; b < nouns.size(); ++b) {
+          std::int64_t hit_rows = 0;
+          double r = 0;
+          for (std::size_t p = 0; p < exact_parts.size(); ++p) {
+            std::vector<int> part_rows(rows.begin() + static_cast<std::ptrdiff_t>(hit_rows),
+                                       rows.begin() + static_cast<std::ptrdiff_t>(hit_rows + (sampled ? exact_rows / 4 : m)));
+            r += recall(exact_parts[p][b], approx[b], part_rows) * double(part_rows.size());
+            hit_rows += static_cast<std::int64_t>(part_rows.size());
+          }
+          r /= double(rows.size());
+          mean += r / double(nouns.size());
+          worst = std::min(worst, r);
+          pairs += stats[b].candidate_pairs;
+        }
+        std::printf("| %s | %d | %zu | %s%.1f | %.1f | %s%.2f | %.4f | %.4f | %.0f |\n", setting.c_str(), m,
+                    kept.kept.size(), sampled ? "~" : "", exact_seconds, ann_seconds, sampled ? "~" : "", exact_seconds / ann_seconds,
+                    mean, worst, double(pairs) / double(nouns.size()) / double(m));
+        std::fflush(stdout);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "vlc_bench_ann: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
