@@ -16,6 +16,9 @@ import subprocess
 import sys
 import time
 
+# The CLIP-faithful settings' class counts (vlc/clip_faithful.hpp; models/vocab/clip_faithful_taxonomy.tsv).
+SETTING_K = {"stl10": 10, "dogs": 15, "cifar20": 20}
+
 SKLEARN_CHILD = r"""
 import json, sys, time
 import numpy as np
@@ -96,6 +99,9 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="vlcluster --threads (default: all cores)")
     ap.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn")
     ap.add_argument("--no-extra", action="store_true", help="skip the cmatrix and --k auto rows")
+    ap.add_argument("--setting", choices=sorted(SETTING_K),
+                    help="CLIP-faithful data (`vlcluster synth --setting`, the quality benchmark's generator) "
+                         "instead of the easy classic synth, where every method scores 1.000; K = the setting's classes")
     args = ap.parse_args()
     root = args.root
     if args.quick:
@@ -106,6 +112,10 @@ def main():
         sizes = [10000, 20000, 50000, 100000]
         sk_sizes = [10000, 20000]
         k = args.k or 100
+    if args.setting:
+        if args.k and args.k != SETTING_K[args.setting]:
+            ap.error("--k %d: the %s setting has %d classes" % (args.k, args.setting, SETTING_K[args.setting]))
+        k = SETTING_K[args.setting]
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.sklearn_sizes is not None:
@@ -131,6 +141,14 @@ def main():
 
     def dataset(m, kk=None):
         kk = kk or k
+        if args.setting:
+            d = os.path.join(data_dir, "%s_m%d" % (args.setting, m))
+            if not os.path.exists(os.path.join(d, "truth.npy")):
+                log("synth --setting %s M=%d -> %s" % (args.setting, m, d))
+                subprocess.run([binary, "synth", "--out", d, "--setting", args.setting, "--m", str(m), "--seed", "0",
+                                "--taxonomy", os.path.join(root, "models/vocab/clip_faithful_taxonomy.tsv"), "--quiet"],
+                               check=True)
+            return d
         d = os.path.join(data_dir, "m%d_k%d" % (m, kk))
         if not os.path.exists(os.path.join(d, "truth.npy")):
             log("synth M=%d K=%d -> %s" % (m, kk, d))
@@ -226,7 +244,8 @@ def main():
                                    (datetime.datetime.now() - started).total_seconds() / 60),
         "- machine: %s" % machine(),
         "- load average (1/5/15 min) before: %s, after: %s" % (" ".join(load_before), " ".join(load_after)),
-        "- data: `vlcluster synth --d 512 --vocab 20000 --templates 7 --k %d --seed 1`" % k,
+        ("- data: `vlcluster synth --setting %s --m M --seed 0` (CLIP-faithful, K = %d)" % (args.setting, k)) if args.setting
+        else "- data: `vlcluster synth --d 512 --vocab 20000 --templates 7 --k %d --seed 1`" % k,
         "- vlcluster: `%s` (%s; threads: %s, OMP_WAIT_POLICY=%s); seconds = wall time of the whole command "
         "(read, normalise, cluster, name, write), stages from result.json; peak RSS from /usr/bin/time -v"
         % (os.path.relpath(binary, root), "given with --bin" if args.bin else "-DVLC_MARCH=" + args.march,
