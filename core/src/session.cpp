@@ -29,6 +29,13 @@ GraphKind graph_kind(Method m) {
   }
 }
 
+// Whether §2's search may take the HNSW path, whose lists depend on the seed (Auto takes it only
+// from AnnOptions::auto_min_m images on): the graph stage keys on the seed only then, so a new
+// seed does not rebuild an exact graph.
+bool may_search_approximately(NtkCandidates c, Eigen::Index m) {
+  return c == NtkCandidates::Ann || (c == NtkCandidates::Auto && m >= AnnOptions().auto_min_m);
+}
+
 EstimateKOptions estimate_options(const Options& o, KRule rule, int kmax) {
   EstimateKOptions e;
   e.kmin = o.kmin;
@@ -128,8 +135,8 @@ struct Session::State {
   int w_gen = -1;                     // kept_gen that `w` belongs to
 
   // §2
-  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device, NtkCandidates>;
-  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto, NtkCandidates::Auto};
+  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device, NtkCandidates, std::uint64_t>;
+  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto, NtkCandidates::Auto, 0};
   std::vector<SparseMatrixD> graphs;
   std::vector<GraphStats> stats;
   std::vector<SparseNtkStats> search;  // the NTK neighbour search's counts, per template (CPU path)
@@ -359,13 +366,15 @@ Result Session::cluster() {
     const State::GraphKey key{s.rows_gen, kind, uses_nouns(method) ? s.w_gen : -1, uses_nouns(method) ? o_.tau : 0.0, s.q,
                               kind == GraphKind::SingleTemplate ? o_.template_index : 0,
                               kind == GraphKind::Rbf ? o_.tau_rbf : 0.0, s.device,
-                              uses_nouns(method) ? o_.ntk_candidates : NtkCandidates::Auto};
+                              uses_nouns(method) ? o_.ntk_candidates : NtkCandidates::Auto,
+                              uses_nouns(method) && may_search_approximately(o_.ntk_candidates, z.rows()) ? o_.seed : 0};
     if (key != s.graph_key) {
       StageClock clock(s.timings, o_.progress, "graph");
       s.stats.clear();
       if (uses_nouns(method)) {
         NtkOptions ntk;
         ntk.candidates = o_.ntk_candidates;
+        ntk.ann.seed = o_.seed;  // the HNSW levels: one seed governs the whole run
         ntk.tau = o_.tau;
         ntk.q = s.q;
         // Backend::ntk_neighbours_sparse is §2's one dispatch point: the CPU's ε-sparse path, the
