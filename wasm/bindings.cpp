@@ -297,11 +297,15 @@ vlc::OptionValue js_value(const vlc::OptionRow& row, const val& v, const std::st
 vlc::Options parse_options(const val& js, int m) {
   check_keys(js);
   vlc::Options o;
+  std::vector<std::string> given;
   for (const vlc::OptionRow* row : js_rows()) {
     const std::string key = vlc::camel_case(row->name);
     if (!has(js, key.c_str())) continue;
     vlc::set_option(o, *row, js_value(*row, js[key], key), "option " + key);
+    given.push_back(row->name);
   }
+  // The CLI's rules between options, with the same messages (option_table.hpp).
+  vlc::check_option_relations(o, given, [](const std::string& name) { return "option " + vlc::camel_case(name); });
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
   if (!has(js, "q") && m > 1 && o.q >= m) o.q = m - 1;
   o.name_clusters = flag(js, "nameClusters", false);

@@ -9,6 +9,7 @@
 #include "vlc/limits.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/ntk_sparse.hpp"
+#include "vlc/option_table.hpp"
 #include "vlc/spectral.hpp"
 #include "vlc/validate.hpp"
 
@@ -72,8 +73,12 @@ class StageClock {
   std::chrono::steady_clock::time_point begin_;
 };
 
-void check_duplicate_cosine(double cosine) {
-  require_input(cosine >= 0 && cosine <= 1, InputRef::of_option("duplicate_cosine"), "duplicate_cosine = ", cosine, " must be in [0, 1] (0 = keep duplicates)");
+// The options checks that need no images: duplicate_cosine's range, and the relations between
+// options (option_table.hpp; a C++ Options names no rows as given, so only kmax ≥ kmin is left).
+void check_options_alone(const Options& o) {
+  require_input(o.duplicate_cosine >= 0 && o.duplicate_cosine <= 1, InputRef::of_option("duplicate_cosine"),
+                "duplicate_cosine = ", o.duplicate_cosine, " must be in [0, 1] (0 = keep duplicates)");
+  check_option_relations(o, {}, [](const std::string& name) { return name; });
 }
 
 // The options checks that need the number of images clustered (after merging copies).
@@ -175,7 +180,7 @@ struct Session::State {
 };
 
 Session::Session(const RowMatrixF& images, const Options& options) : o_(options), s_(std::make_unique<State>()) {
-  check_duplicate_cosine(o_.duplicate_cosine);
+  check_options_alone(o_);
   // The templates' share of the size limits is checked when they arrive (set_vocabulary).
   validate_images(images, o_.k, 0, 1, 0);
   StageClock clock(s_->timings, o_.progress, "normalise");
@@ -245,7 +250,7 @@ void Session::prepare_rows() {
 }
 
 void Session::set_options(const Options& options) {
-  check_duplicate_cosine(options.duplicate_cosine);
+  check_options_alone(options);
   validate_images(s_->z_all, options.k, 0, 1, 0);
   const Options previous = o_;
   o_ = options;
