@@ -15,6 +15,7 @@
 //   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
 //   optionNames()                                             -> the camelCase key of every row of
 //                                                                the options table (option_table.hpp)
+//   optionDefaults()                                          -> {camelKey: default} of those rows
 //   heapInUse()                                               -> bytes malloc'd and not freed
 //   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
 //     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
@@ -328,6 +329,24 @@ val option_names_js() {
   return out;
 }
 
+// Each of those rows' default, as a JS options object would give it ('auto', 0.04, true,
+// 'ntk-rad'), read from a default-constructed vlc::Options (the table holds no defaults); the web
+// tests check web/index.d.ts's comments against it.
+val option_defaults_js() {
+  const vlc::Options defaults;
+  val out = val::object();
+  for (const vlc::OptionRow* row : js_rows()) {
+    const vlc::OptionValue v = vlc::get_option(*row, defaults);
+    const std::string key = vlc::camel_case(row->name);
+    if (v.automatic) out.set(key, val(std::string(row->auto_text)));
+    else if (row->type == vlc::OptionType::Bool) out.set(key, val(v.flag));
+    else if (row->type == vlc::OptionType::Choice) out.set(key, val(v.text));
+    else if (row->type == vlc::OptionType::Seed) out.set(key, val(static_cast<double>(v.seed)));
+    else out.set(key, val(v.number));
+  }
+  return out;
+}
+
 // vlc::validate_shapes asks for B ≥ 1 templates of L ≥ 1 nouns even for the text-free methods
 // (kmeans, cosine, rbf), which never read them; web callers give `templates: null` there. One unit
 // noun of the images' dimension satisfies the check without changing what those methods compute.
@@ -536,6 +555,9 @@ val js_k_range(int m, int kmin, int kmax) {
 val js_option_names() {
   return guarded([&] { return option_names_js(); });
 }
+val js_option_defaults() {
+  return guarded([&] { return option_defaults_js(); });
+}
 std::string js_version() { return VLC_VERSION; }  // package.json's (CMakeLists.txt)
 // Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
 double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
@@ -548,6 +570,7 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("nameClusters", &js_name_clusters);
   emscripten::function("kRange", &js_k_range);
   emscripten::function("optionNames", &js_option_names);
+  emscripten::function("optionDefaults", &js_option_defaults);
   emscripten::function("version", &js_version);
   emscripten::function("heapInUse", &js_heap_in_use);
   emscripten::class_<JsSession>("Session")

@@ -9,7 +9,8 @@
 //
 // Adding an option: the member in its struct, one row in option_table() (option_table.cpp),
 // and its test; every front end then has it. (web/index.d.ts documents the JS keys by hand;
-// web/test/cluster.test.mjs checks that it names every row.)
+// web/test/cluster.test.mjs checks that it names every row, web/test/option_defaults.test.mjs
+// that its comments state the defaults of vlc::Options.)
 #pragma once
 #include <cstdint>
 #include <functional>
