@@ -16,25 +16,16 @@
 // tests/test_ntk_ann.cpp on a small instance.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
+#include "bench_args.hpp"
 #include "vlc/clip_faithful.hpp"
 #include "vlc/error.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/ntk_sparse.hpp"
 
 namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -66,28 +57,21 @@ int main(int argc, char** argv) {
   std::vector<std::string> sizes = {"2000", "10000"};
   vlc::AnnOptions ann;
   int exact_rows = 0;
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    auto value = [&]() -> std::string {
-      if (a + 1 >= argc) { std::cerr << "vlc_bench_ann: " << arg << " needs a value\n"; std::exit(2); }
-      return argv[++a];
-    };
+  const bool args_ok = vlc::bench::read_args(argc, argv, "vlc_bench_ann", [&](const std::string& arg, const auto& value) {
     if (arg == "--taxonomy") taxonomy_path = value();
-    else if (arg == "--settings") settings = split(value());
-    else if (arg == "--sizes") sizes = split(value());
+    else if (arg == "--settings") settings = vlc::bench::split_list(value());
+    else if (arg == "--sizes") sizes = vlc::bench::split_list(value());
     else if (arg == "--candidates") ann.candidates = std::stoi(value());
     else if (arg == "--ef-construction") ann.ef_construction = std::stoi(value());
     else if (arg == "--ef-search") ann.ef_search = std::stoi(value());
     else if (arg == "--links") ann.links = std::stoi(value());
     else if (arg == "--exact-rows") exact_rows = std::stoi(value());
-    else { std::cerr << "vlc_bench_ann: unknown option " << arg << "\n"; return 2; }
-  }
+    else return false;
+    return true;
+  });
+  if (!args_ok) return 2;
   try {
-    std::ifstream in(taxonomy_path);
-    if (!in) vlc::fail("cannot read ", taxonomy_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    const vlc::Taxonomy tax = vlc::parse_taxonomy(text.str());
+    const vlc::Taxonomy tax = vlc::bench::read_taxonomy(taxonomy_path);
     std::printf("| setting | M | kept nouns | exact s | ann s | exact s / ann s | recall@30 | worst template | ANN pairs/row |\n"
                 "|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);

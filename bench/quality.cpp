@@ -10,11 +10,10 @@
 // Output: one JSON object per line (kind = "stats" | "result").
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
+#include "bench_args.hpp"
 #include "npy.hpp"
 #include "vlc/clip_faithful.hpp"
 #include "vlc/cluster.hpp"
@@ -23,22 +22,6 @@
 #include "vlc/naming.hpp"
 
 namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) vlc::fail("cannot read ", path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -76,16 +59,11 @@ int main(int argc, char** argv) {
   bool auto_k = true;
   double cover = vlc::NamingOptions().cover;
   vlc::ClipFaithfulOptions base;
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    auto value = [&]() -> std::string {
-      if (a + 1 >= argc) { std::cerr << "vlc_quality: " << arg << " needs a value\n"; std::exit(2); }
-      return argv[++a];
-    };
+  const bool args_ok = vlc::bench::read_args(argc, argv, "vlc_quality", [&](const std::string& arg, const auto& value) {
     if (arg == "--taxonomy") taxonomy_path = value();
-    else if (arg == "--settings") settings = split(value());
-    else if (arg == "--seeds") seeds = split(value());
-    else if (arg == "--methods") methods = split(value());
+    else if (arg == "--settings") settings = vlc::bench::split_list(value());
+    else if (arg == "--seeds") seeds = vlc::bench::split_list(value());
+    else if (arg == "--methods") methods = vlc::bench::split_list(value());
     else if (arg == "--m") m = std::stoi(value());
     else if (arg == "--dump") dump = value();
     else if (arg == "--no-auto-k") auto_k = false;
@@ -93,10 +71,12 @@ int main(int argc, char** argv) {
     else if (arg == "--near-duplicates") base.near_duplicates = std::stod(value());
     else if (arg == "--imbalance") base.imbalance = std::stod(value());
     else if (arg == "--cover") cover = std::stod(value());
-    else { std::cerr << "vlc_quality: unknown option " << arg << "\n"; return 2; }
-  }
+    else return false;
+    return true;
+  });
+  if (!args_ok) return 2;
   try {
-    const vlc::Taxonomy tax = vlc::parse_taxonomy(read_file(taxonomy_path));
+    const vlc::Taxonomy tax = vlc::bench::read_taxonomy(taxonomy_path);
     for (const auto& setting : settings) {
       for (const auto& seed_text : seeds) {
         vlc::ClipFaithfulOptions o = base;

@@ -121,15 +121,16 @@ void read_table_options(const Args& args, Options& opt) {
       throw UsageError(e.what());
     }
   }
-  for (const OptionRow& row : option_table()) {
-    const std::string flag = "--" + dashed(row.name);
-    if (!args.has(flag)) continue;
-    if (row.applies == OptionApplies::AutoK && opt.k != 0) usage_fail(flag, ": only applies with --k auto");
-    if (row.applies == OptionApplies::NtkSingle && opt.method != Method::NtkSingle)
-      usage_fail(flag, ": only applies to --method ntk-single");
+  // The relations between options are the core's (the npm package's errors say the same), checked
+  // here so that they are usage errors before any file is read.
+  std::vector<std::string> given;
+  for (const OptionRow& row : option_table())
+    if (args.has("--" + dashed(row.name))) given.push_back(row.name);
+  try {
+    check_option_relations(opt, given, [](const std::string& name) { return "--" + dashed(name); });
+  } catch (const vlc::Error& e) {
+    throw UsageError(e.what());
   }
-  if (opt.k == 0 && opt.kmax != 0 && opt.kmax < opt.kmin)
-    usage_fail("--kmax: must be at least ", opt.kmin, " (--kmin), or 0 for the default (got ", opt.kmax, ")");
 }
 
 std::string ends_with_ext(const std::string& path) {

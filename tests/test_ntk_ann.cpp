@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
+#include "support/taxonomy.hpp"
 #include "vlc/clip_faithful.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/ntk_sparse.hpp"
@@ -23,18 +23,11 @@ struct NtkInput {
 
 // CLIP-faithful images and the kept nouns of §1 (true K), as the pipeline would pass them.
 NtkInput clip_faithful_input(const std::string& setting, int m, std::uint64_t seed) {
-  static const vlc::Taxonomy tax = [] {
-    std::ifstream in(VLC_TAXONOMY);
-    REQUIRE(in.good());
-    std::stringstream s;
-    s << in.rdbuf();
-    return vlc::parse_taxonomy(s.str());
-  }();
   vlc::ClipFaithfulOptions o;
   o.setting = setting;
   o.m = m;
   o.seed = seed;
-  const vlc::ClipFaithfulData data = vlc::make_clip_faithful(tax, o);
+  const vlc::ClipFaithfulData data = vlc::make_clip_faithful(vlc::test::clip_faithful_taxonomy(), o);
   vlc::NounFilterOptions fo;
   fo.k = static_cast<int>(data.class_noun.size());
   const vlc::NounFilterResult kept = vlc::filter_nouns(data.images, vlc::ensemble_nouns(data.templates), fo);

@@ -134,6 +134,49 @@ TEST_CASE("option table: a bad value is an error naming the option as the caller
   CHECK(o.k == 0);
 }
 
+TEST_CASE("option relations: an option given where it does not apply, kmax below kmin", "[options][validation]") {
+  const auto shown = [](const std::string& name) { return "option " + name; };
+  // The error of check_option_relations, with the option it names; "" when it passes.
+  const auto relation_error = [&](const vlc::Options& o, const std::vector<std::string>& given, std::string* option) {
+    try {
+      vlc::check_option_relations(o, given, shown);
+    } catch (const vlc::Error& e) {
+      CHECK(e.input().kind == vlc::InputRef::Kind::Option);
+      *option = e.input().option;
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string option;
+  vlc::Options fixed_k;
+  fixed_k.k = 4;
+  for (const auto& row : vlc::option_table()) {
+    if (row.applies != vlc::OptionApplies::AutoK) continue;
+    INFO(row.name);
+    CHECK(relation_error(fixed_k, {row.name}, &option) ==
+          "option " + std::string(row.name) + ": only applies with automatic K (k = auto), not k = 4");
+    CHECK(option == row.name);
+    CHECK(relation_error(vlc::Options{}, {row.name}, &option).empty());  // k = 0: automatic
+  }
+  CHECK(relation_error(fixed_k, {}, &option).empty());  // not given: a C++ Options sets every member
+  CHECK(relation_error(vlc::Options{}, {"template_index"}, &option) ==
+        "option template_index: only applies to method ntk-single, not ntk-rad");
+  CHECK(option == "template_index");
+  vlc::Options single;
+  single.method = vlc::Method::NtkSingle;
+  CHECK(relation_error(single, {"template_index", "method", "q"}, &option).empty());
+
+  vlc::Options range;
+  range.kmin = 5;
+  range.kmax = 3;
+  CHECK(relation_error(range, {}, &option) == "option kmax: must be at least 5 (kmin), or 0 for the default (got 3)");
+  CHECK(option == "kmax");
+  range.kmax = 5;
+  CHECK(relation_error(range, {}, &option).empty());
+  range.kmax = 0;  // the default upper end
+  CHECK(relation_error(range, {}, &option).empty());
+}
+
 TEST_CASE("option table: the closest name of a misspelt one", "[options]") {
   const std::vector<std::string> valid = {"tau", "tauRbf", "q", "kmin", "kmax", "kMinClusterFraction", "out"};
   CHECK(vlc::closest_name("tua", valid) == "tau");  // a swap of neighbours is one edit

@@ -103,3 +103,22 @@ TEST_CASE("the same seed gives the same labels, natively and in WebAssembly", "[
     REQUIRE(agreement == 1.0);
   }
 }
+
+TEST_CASE("Options::seed governs the ann candidate search: the same seed gives the same labels",
+          "[pipeline][determinism][ntk-ann]") {
+  auto opts = paired_classes(4);
+  opts.m = 400;
+  const auto data = vlc::make_synthetic(opts);
+  vlc::Options o;
+  o.k = 8;
+  o.q = 15;
+  o.seed = 31;
+  o.ntk_candidates = vlc::NtkCandidates::Ann;
+  const auto first = vlc::cluster(data.images, data.templates, o);
+  const auto second = vlc::cluster(data.images, data.templates, o);
+  REQUIRE(first.ntk_search.size() == 7);
+  for (const auto& st : first.ntk_search) CHECK(st.approximate);
+  REQUIRE(first.labels == second.labels);
+  REQUIRE(first.graphs.size() == second.graphs.size());
+  for (std::size_t g = 0; g < first.graphs.size(); ++g) REQUIRE(first.graphs[g].edges == second.graphs[g].edges);
+}

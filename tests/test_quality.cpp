@@ -4,9 +4,8 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <set>
-#include <sstream>
+#include "support/taxonomy.hpp"
 #include "vlc/clip_faithful.hpp"
 #include "vlc/cluster.hpp"
 #include "vlc/duplicates.hpp"
@@ -16,16 +15,7 @@
 
 namespace {
 
-const vlc::Taxonomy& taxonomy() {
-  static const vlc::Taxonomy tax = [] {
-    std::ifstream in(VLC_TAXONOMY);
-    REQUIRE(in.good());
-    std::stringstream s;
-    s << in.rdbuf();
-    return vlc::parse_taxonomy(s.str());
-  }();
-  return tax;
-}
+const vlc::Taxonomy& taxonomy() { return vlc::test::clip_faithful_taxonomy(); }
 
 vlc::ClipFaithfulData make(const std::string& setting, int m, std::uint64_t seed) {
   vlc::ClipFaithfulOptions o;

@@ -209,6 +209,28 @@ TEST_CASE("re-clustering with another K reuses the graphs and equals a fresh run
     REQUIRE(s.counts().graph == 2);
     require_same(pe, vlc::cluster(d.images, d.templates, o));
   }
+  SECTION("a new seed rebuilds the graphs of the ann search (its HNSW levels), not the exact ones") {
+    // 30 images and K = 10: k̃ = M fine centres, one per image whatever the seed, so §1 keeps
+    // the same nouns and only the search itself can make the graphs stale.
+    const auto d = data(30, 10, 11);
+    for (const auto c : {vlc::NtkCandidates::Ann, vlc::NtkCandidates::Exact}) {
+      INFO(vlc::ntk_candidates_name(c));
+      vlc::Options o = options(10);
+      o.q = 5;
+      o.duplicate_cosine = 0;
+      o.ntk_candidates = c;
+      vlc::Session s(d.images, o);
+      s.set_vocabulary(d.templates);
+      const std::vector<int> before = s.filter_nouns();
+      s.cluster();
+      o.seed = 8;
+      s.set_options(o);
+      REQUIRE(s.filter_nouns() == before);
+      const vlc::Result again = s.cluster();
+      REQUIRE(s.counts().graph == (c == vlc::NtkCandidates::Ann ? 2 : 1));
+      require_same(again, vlc::cluster(d.images, d.templates, o));
+    }
+  }
   SECTION("calling cluster() again without a change recomputes nothing") {
     const auto d = data(200, 6, 3);
     vlc::Session s(d.images, options(6));

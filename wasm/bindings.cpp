@@ -15,6 +15,7 @@
 //   kRange(m, kmin, kmax)                                     -> [kmin, kmax] after defaults
 //   optionNames()                                             -> the camelCase key of every row of
 //                                                                the options table (option_table.hpp)
+//   optionDefaults()                                          -> {camelKey: default} of those rows
 //   heapInUse()                                               -> bytes malloc'd and not freed
 //   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
 //     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
@@ -297,11 +298,15 @@ vlc::OptionValue js_value(const vlc::OptionRow& row, const val& v, const std::st
 vlc::Options parse_options(const val& js, int m) {
   check_keys(js);
   vlc::Options o;
+  std::vector<std::string> given;
   for (const vlc::OptionRow* row : js_rows()) {
     const std::string key = vlc::camel_case(row->name);
     if (!has(js, key.c_str())) continue;
     vlc::set_option(o, *row, js_value(*row, js[key], key), "option " + key);
+    given.push_back(row->name);
   }
+  // The CLI's rules between options, with the same messages (option_table.hpp).
+  vlc::check_option_relations(o, given, [](const std::string& name) { return "option " + vlc::camel_case(name); });
   // A convenience of the web API: with few images the default q = 30 is not allowed (q < M).
   if (!has(js, "q") && m > 1 && o.q >= m) o.q = m - 1;
   o.name_clusters = flag(js, "nameClusters", false);
@@ -321,6 +326,24 @@ val option_names_js() {
   val out = val::array();
   unsigned i = 0;
   for (const vlc::OptionRow* row : js_rows()) out.set(i++, vlc::camel_case(row->name));
+  return out;
+}
+
+// Each of those rows' default, as a JS options object would give it ('auto', 0.04, true,
+// 'ntk-rad'), read from a default-constructed vlc::Options (the table holds no defaults); the web
+// tests check web/index.d.ts's comments against it.
+val option_defaults_js() {
+  const vlc::Options defaults;
+  val out = val::object();
+  for (const vlc::OptionRow* row : js_rows()) {
+    const vlc::OptionValue v = vlc::get_option(*row, defaults);
+    const std::string key = vlc::camel_case(row->name);
+    if (v.automatic) out.set(key, val(std::string(row->auto_text)));
+    else if (row->type == vlc::OptionType::Bool) out.set(key, val(v.flag));
+    else if (row->type == vlc::OptionType::Choice) out.set(key, val(v.text));
+    else if (row->type == vlc::OptionType::Seed) out.set(key, val(static_cast<double>(v.seed)));
+    else out.set(key, val(v.number));
+  }
   return out;
 }
 
@@ -532,6 +555,9 @@ val js_k_range(int m, int kmin, int kmax) {
 val js_option_names() {
   return guarded([&] { return option_names_js(); });
 }
+val js_option_defaults() {
+  return guarded([&] { return option_defaults_js(); });
+}
 std::string js_version() { return VLC_VERSION; }  // package.json's (CMakeLists.txt)
 // Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
 double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
@@ -544,6 +570,7 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("nameClusters", &js_name_clusters);
   emscripten::function("kRange", &js_k_range);
   emscripten::function("optionNames", &js_option_names);
+  emscripten::function("optionDefaults", &js_option_defaults);
   emscripten::function("version", &js_version);
   emscripten::function("heapInUse", &js_heap_in_use);
   emscripten::class_<JsSession>("Session")

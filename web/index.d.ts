@@ -445,6 +445,8 @@ export interface VlcModule {
   kRange(m: number, kmin: number, kmax: number): [number, number];
   /** The camelCase keys of the core's options table (CoreOptions from k to seed), in its order. */
   optionNames(): string[];
+  /** Each of those keys' default, read from the core's vlc::Options (k: 'auto'; kmax: 0, the core's default_kmax rule). */
+  optionDefaults(): Record<string, number | boolean | string>;
   /** Bytes malloc'd in the WASM heap and not yet freed (for leak checks). */
   heapInUse(): number;
   version(): string;

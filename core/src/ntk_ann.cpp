@@ -256,21 +256,10 @@ double estimated_sparse_walk(const RowMatrixF& images, const std::vector<RowMatr
 
 std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                            const SparseNtkOptions& o, std::vector<SparseNtkStats>* stats) {
-  require(o.tau > 0, "NTK: temperature tau must be positive, got ", o.tau);
-  require(!nouns.empty(), "NTK: no templates (B = 0)");
+  check_ntk_search_inputs(images, nouns, o);
   const int m = static_cast<int>(images.rows());
   const int d = static_cast<int>(images.cols());
-  for (const auto& w : nouns) {
-    require(w.cols() == images.cols(), "NTK: images have dimension ", images.cols(), " but nouns have ", w.cols());
-    require(w.rows() >= 1, "NTK: no nouns to anchor the affinity (empty positive set)");
-  }
-  require(o.q >= 1, "neighbours: q = ", o.q, " must be at least 1");
-  require(o.q < m, "neighbours: q = ", o.q, " must be smaller than the number of images M = ", m,
-          " (a node has only M−1 possible neighbours); lower q");
-  validate_ann_options(o.ann, o.q);
   const int row_begin = o.row_begin, row_end = o.row_end < 0 ? m : o.row_end;
-  require(row_begin >= 0 && row_begin <= row_end && row_end <= m, "NTK: rows [", row_begin, ", ", row_end,
-          ") are not within the M = ", m, " images");
   const int n_rows = row_end - row_begin;
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;

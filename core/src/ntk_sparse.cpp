@@ -193,12 +193,11 @@ bool use_ann(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns, con
 
 }  // namespace
 
-std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
-                                              const SparseNtkOptions& o, std::vector<SparseNtkStats>* stats) {
+void check_ntk_search_inputs(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                             const SparseNtkOptions& o) {
   require(o.tau > 0, "NTK: temperature tau must be positive, got ", o.tau);
   require(!nouns.empty(), "NTK: no templates (B = 0)");
   const int m = static_cast<int>(images.rows());
-  const int d = static_cast<int>(images.cols());
   for (const auto& w : nouns) {
     require(w.cols() == images.cols(), "NTK: images have dimension ", images.cols(), " but nouns have ", w.cols());
     require(w.rows() >= 1, "NTK: no nouns to anchor the affinity (empty positive set)");
@@ -206,17 +205,25 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
   require(o.q >= 1, "neighbours: q = ", o.q, " must be at least 1");
   require(o.q < m, "neighbours: q = ", o.q, " must be smaller than the number of images M = ", m,
           " (a node has only M−1 possible neighbours); lower q");
+  validate_ann_options(o.ann, o.q);
+  const int row_end = o.row_end < 0 ? m : o.row_end;
+  require(o.row_begin >= 0 && o.row_begin <= row_end && row_end <= m, "NTK: rows [", o.row_begin, ", ", row_end,
+          ") are not within the M = ", m, " images");
+}
+
+std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                              const SparseNtkOptions& o, std::vector<SparseNtkStats>* stats) {
+  check_ntk_search_inputs(images, nouns, o);
   require(o.epsilon >= 0 && o.value_epsilon >= 0 && o.value_epsilon <= o.epsilon,
           "NTK: need 0 ≤ value_epsilon ≤ epsilon");
-  validate_ann_options(o.ann, o.q);
   if (!o.force_dense && use_ann(images, nouns, o)) return ntk_neighbours_ann(images, nouns, o, stats);
+  const int m = static_cast<int>(images.rows());
+  const int d = static_cast<int>(images.cols());
   const int nb = static_cast<int>(nouns.size());
   const int q = o.q;
   const float eps = static_cast<float>(o.epsilon), eps_v = static_cast<float>(o.value_epsilon);
   const float inv_tau2 = static_cast<float>(1.0 / (o.tau * o.tau));
   const int row_begin = o.row_begin, row_end = o.row_end < 0 ? m : o.row_end;
-  require(row_begin >= 0 && row_begin <= row_end && row_end <= m, "NTK: rows [", row_begin, ", ", row_end,
-          ") are not within the M = ", m, " images");
   const int n_rows = row_end - row_begin;
 
   std::vector<SparseSoft> soft(nb);

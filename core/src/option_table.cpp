@@ -295,6 +295,21 @@ OptionValue parse_option_text(const OptionRow& row, const std::string& text, con
   return v;
 }
 
+void check_option_relations(const Options& o, const std::vector<std::string>& given,
+                            const std::function<std::string(const std::string&)>& shown) {
+  for (const std::string& name : given) {
+    const OptionRow* row = find_option(name);
+    if (!row) continue;
+    const InputRef at = InputRef::of_option(name);
+    require_input(row->applies != OptionApplies::AutoK || o.k == 0, at, shown(name),
+                  ": only applies with automatic K (k = auto), not k = ", o.k);
+    require_input(row->applies != OptionApplies::NtkSingle || o.method == Method::NtkSingle, at, shown(name),
+                  ": only applies to method ", method_name(Method::NtkSingle), ", not ", method_name(o.method));
+  }
+  require_input(o.k != 0 || o.kmax == 0 || o.kmax >= o.kmin, InputRef::of_option("kmax"), shown("kmax"),
+                ": must be at least ", o.kmin, " (kmin), or 0 for the default (got ", o.kmax, ")");
+}
+
 std::string format_option_value(const OptionRow& row, const OptionValue& value) {
   if (value.automatic && row.auto_text) return row.auto_text;
   switch (row.type) {

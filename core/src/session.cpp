@@ -9,6 +9,7 @@
 #include "vlc/limits.hpp"
 #include "vlc/noun_filter.hpp"
 #include "vlc/ntk_sparse.hpp"
+#include "vlc/option_table.hpp"
 #include "vlc/spectral.hpp"
 #include "vlc/validate.hpp"
 
@@ -27,6 +28,13 @@ GraphKind graph_kind(Method m) {
     case Method::Cosine: return GraphKind::Cosine;
     default: return GraphKind::PerTemplate;
   }
+}
+
+// Whether §2's search may take the HNSW path, whose lists depend on the seed (Auto takes it only
+// from AnnOptions::auto_min_m images on): the graph stage keys on the seed only then, so a new
+// seed does not rebuild an exact graph.
+bool may_search_approximately(NtkCandidates c, Eigen::Index m) {
+  return c == NtkCandidates::Ann || (c == NtkCandidates::Auto && m >= AnnOptions().auto_min_m);
 }
 
 EstimateKOptions estimate_options(const Options& o, KRule rule, int kmax) {
@@ -65,8 +73,12 @@ class StageClock {
   std::chrono::steady_clock::time_point begin_;
 };
 
-void check_duplicate_cosine(double cosine) {
-  require_input(cosine >= 0 && cosine <= 1, InputRef::of_option("duplicate_cosine"), "duplicate_cosine = ", cosine, " must be in [0, 1] (0 = keep duplicates)");
+// The options checks that need no images: duplicate_cosine's range, and the relations between
+// options (option_table.hpp; a C++ Options names no rows as given, so only kmax ≥ kmin is left).
+void check_options_alone(const Options& o) {
+  require_input(o.duplicate_cosine >= 0 && o.duplicate_cosine <= 1, InputRef::of_option("duplicate_cosine"),
+                "duplicate_cosine = ", o.duplicate_cosine, " must be in [0, 1] (0 = keep duplicates)");
+  check_option_relations(o, {}, [](const std::string& name) { return name; });
 }
 
 // The options checks that need the number of images clustered (after merging copies).
@@ -128,8 +140,8 @@ struct Session::State {
   int w_gen = -1;                     // kept_gen that `w` belongs to
 
   // §2
-  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device, NtkCandidates>;
-  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto, NtkCandidates::Auto};
+  using GraphKey = std::tuple<int, GraphKind, int, double, int, int, double, Device, NtkCandidates, std::uint64_t>;
+  GraphKey graph_key{-1, GraphKind::PerTemplate, -1, 0.0, 0, 0, 0.0, Device::Auto, NtkCandidates::Auto, 0};
   std::vector<SparseMatrixD> graphs;
   std::vector<GraphStats> stats;
   std::vector<SparseNtkStats> search;  // the NTK neighbour search's counts, per template (CPU path)
@@ -168,7 +180,7 @@ struct Session::State {
 };
 
 Session::Session(const RowMatrixF& images, const Options& options) : o_(options), s_(std::make_unique<State>()) {
-  check_duplicate_cosine(o_.duplicate_cosine);
+  check_options_alone(o_);
   // The templates' share of the size limits is checked when they arrive (set_vocabulary).
   validate_images(images, o_.k, 0, 1, 0);
   StageClock clock(s_->timings, o_.progress, "normalise");
@@ -238,7 +250,7 @@ void Session::prepare_rows() {
 }
 
 void Session::set_options(const Options& options) {
-  check_duplicate_cosine(options.duplicate_cosine);
+  check_options_alone(options);
   validate_images(s_->z_all, options.k, 0, 1, 0);
   const Options previous = o_;
   o_ = options;
@@ -359,13 +371,15 @@ Result Session::cluster() {
     const State::GraphKey key{s.rows_gen, kind, uses_nouns(method) ? s.w_gen : -1, uses_nouns(method) ? o_.tau : 0.0, s.q,
                               kind == GraphKind::SingleTemplate ? o_.template_index : 0,
                               kind == GraphKind::Rbf ? o_.tau_rbf : 0.0, s.device,
-                              uses_nouns(method) ? o_.ntk_candidates : NtkCandidates::Auto};
+                              uses_nouns(method) ? o_.ntk_candidates : NtkCandidates::Auto,
+                              uses_nouns(method) && may_search_approximately(o_.ntk_candidates, z.rows()) ? o_.seed : 0};
     if (key != s.graph_key) {
       StageClock clock(s.timings, o_.progress, "graph");
       s.stats.clear();
       if (uses_nouns(method)) {
         NtkOptions ntk;
         ntk.candidates = o_.ntk_candidates;
+        ntk.ann.seed = o_.seed;  // the HNSW levels: one seed governs the whole run
         ntk.tau = o_.tau;
         ntk.q = s.q;
         // Backend::ntk_neighbours_sparse is §2's one dispatch point: the CPU's ε-sparse path, the

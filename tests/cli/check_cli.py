@@ -486,11 +486,11 @@ def main():
     bad("k < 2", with_(k="1"), 2, "--k", "at least 2")
     bad("k = 0", with_(k="0"), 2, "--k", "at least 2")
     bad("k not a number", with_(k="ten"), 2, "--k", "'ten'")
-    bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "--k auto")
+    bad("--kmin without --k auto", with_(img, nn, voc, "4", "--kmin", "3"), 2, "--kmin", "only applies with automatic K (k = auto)")
     bad("unknown --k-rule", with_(img, nn, voc, "auto", "--k-rule", "elbow"), 2, "--k-rule", "elbow")
     bad("--k-min-cluster-fraction 1", with_(img, nn, voc, "auto", "--k-min-cluster-fraction", "1"), 2, "--k-min-cluster-fraction", "below 1")
     bad("--k-min-cluster-fraction without --k auto", with_(img, nn, voc, "4", "--k-min-cluster-fraction", "0.1"), 2,
-        "--k-min-cluster-fraction", "--k auto")
+        "--k-min-cluster-fraction", "only applies with automatic K (k = auto)")
     bad("--kmax below --kmin", with_(img, nn, voc, "auto", "--kmin", "5", "--kmax", "3"), 2, "--kmax", "at least 5")
     lines_tsv = open(tsv).read().splitlines()
     with open(P("bad_depth.tsv"), "w") as f:

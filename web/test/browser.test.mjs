@@ -96,7 +96,7 @@ async function runInPage(opts) {
       model,
       ...(hubUrl ? { hubUrl, nounSelection } : {}),
       k,
-      kmax: 5,
+      ...(k === 'auto' ? { kmax: 5 } : {}),  // the core refuses kmax with a fixed k
       seed: 0,
       numThreads: 1,
       ortUrl: '/node_modules/onnxruntime-web/dist/ort.min.mjs',

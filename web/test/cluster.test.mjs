@@ -206,6 +206,21 @@ test('the options table: the package\'s keys are the core\'s optionNames(), each
   assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 3, kBothCurves: 1 }), /option kBothCurves must be true or false/);
   assert.throws(() => mod.cluster(images, flat, { m, d, b, l }, { k: 'ten' }), /option k = "ten": give an integer ≥ 2 or auto/);
   await assert.rejects(clusterEmbeddings(images, templates, { dim: d, numImages: m, k: 3, q: 2000 }), /option q: must be at most 1000/);
+  // The relations between options: the core's check_option_relations, as the CLI reports them.
+  const relation = (/** @type {Record<string, any>} */ o) => {
+    try {
+      mod.cluster(images, flat, { m, d, b, l }, o);
+    } catch (e) {
+      return { message: /** @type {Error} */ (e).message, option: /** @type {any} */ (e).input?.option };
+    }
+    return null;
+  };
+  assert.deepEqual(relation({ k: 3, kMinClusterFraction: 0.1 }),
+    { message: 'option kMinClusterFraction: only applies with automatic K (k = auto), not k = 3', option: 'kMinClusterFraction' });
+  assert.deepEqual(relation({ k: 3, templateIndex: 1 }),
+    { message: 'option templateIndex: only applies to method ntk-single, not ntk-rad', option: 'templateIndex' });
+  assert.deepEqual(relation({ k: 'auto', kmin: 5, kmax: 3 }),
+    { message: 'option kmax: must be at least 5 (kmin), or 0 for the default (got 3)', option: 'kmax' });
   // 'auto' and 0 are the same request.
   const auto = mod.cluster(images, flat, { m, d, b, l }, { k: 'auto', kmax: 5, q: defaultQ(m) });
   const zero = mod.cluster(images, flat, { m, d, b, l }, { k: 0, kmax: 5, q: defaultQ(m) });

@@ -68,7 +68,7 @@ struct Options {
   int per_centre = 5;       // §1 step 5
   int filter_restarts = 3;  // §1 step 3
   int n_init = 10;          // §4 k-means restarts
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;   // every random draw of the run, the ann search's HNSW levels included
   Device device = Device::Auto;         // NTK graph, RAD and Lanczos backend (backend.hpp)
   // When set, this backend instead of `device`'s: the MPI build's distributed one
   // (native/mpi/mpi_backend.hpp), so that vlc::cluster is the same composition of stages there.

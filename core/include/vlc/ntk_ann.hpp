@@ -61,7 +61,7 @@ struct AnnOptions {
   int links = 16;             // hnswlib's M (links per node; 2M on the base layer)
   int ef_construction = 100;  // hnswlib's efConstruction
   int ef_search = 0;          // hnswlib's ef at query time; 0 = 2c (never below c + 1)
-  std::uint64_t seed = 0;     // the node levels of both indices
+  std::uint64_t seed = 0;     // the node levels of both indices (vlc::cluster: Options::seed)
   // Auto: the approximate path only from this M on (the measured crossover, bench/README.md)
   // and only when the ε-sparse path would visit at least auto_walk · M² (row, posting)
   // entries, i.e. do the dense path's work or more (estimated on ≤ 2048 evenly spaced rows:

@@ -67,6 +67,13 @@ struct SparseNtkStats {
   bool approximate = false;          // the lists came from the HNSW candidates (ntk_ann.hpp)
 };
 
+// The checks both neighbour searches (this path and ntk_neighbours_ann) make of their inputs:
+// tau > 0, B ≥ 1 templates of the images' dimension with ≥ 1 noun each, 1 ≤ q < M,
+// options.ann (validate_ann_options) and the row range within M. Throws vlc::Error naming the bad
+// input. The ε-sparse path checks its epsilon and value_epsilon on top.
+void check_ntk_search_inputs(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                             const SparseNtkOptions& options);
+
 // Top-q NTK neighbour lists for each template in `nouns` (each N_b×d, unit rows; images M×d
 // unit rows). Same contract as ntk_neighbours (q < M, self excluded, ties to smaller index).
 // Stats count the rows computed (options.row_begin..row_end). options.candidates chooses this

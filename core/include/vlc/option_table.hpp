@@ -9,9 +9,11 @@
 //
 // Adding an option: the member in its struct, one row in option_table() (option_table.cpp),
 // and its test; every front end then has it. (web/index.d.ts documents the JS keys by hand;
-// web/test/cluster.test.mjs checks that it names every row.)
+// web/test/cluster.test.mjs checks that it names every row, web/test/option_defaults.test.mjs
+// that its comments state the defaults of vlc::Options.)
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 #include "vlc/cluster.hpp"
@@ -26,7 +28,8 @@ enum class OptionType {
   Seed,    // a non-negative integer (std::uint64_t)
 };
 
-// An option that only means something alongside another one; the CLI refuses it elsewhere.
+// An option that only means something alongside another one; check_option_relations refuses
+// it elsewhere.
 enum class OptionApplies {
   Always,
   AutoK,      // only with k = auto (the automatic-K options)
@@ -79,6 +82,18 @@ void set_option(Options& o, const OptionRow& row, const OptionValue& value, cons
 // The value spelled as `text` (the CLI's argument): "auto", an integer, a number, true/false, a
 // choice. Errors as set_option's. The value is not yet range-checked (set_option does that).
 OptionValue parse_option_text(const OptionRow& row, const std::string& text, const std::string& shown);
+
+// The rules between options that no row's own range states, one check for every front end:
+//   a row that applies only with automatic K (OptionApplies::AutoK) is not given with k ≠ 0;
+//   a row that applies only to ntk-single is not given with another method;
+//   with automatic K, a kmax other than 0 is at least kmin.
+// `given`: the snake names of the rows the caller set (the CLI's flags, the keys of a JS options
+// object). A C++ Options has every member set, so vlc::Session passes none and only the kmax
+// rule applies to it. `shown(name)` spells option `name` as the caller does ("--kmin",
+// "option kmin"). Throws vlc::Error "<shown>: only applies with automatic K (k = auto), not
+// k = 4", tagged InputRef::of_option(name).
+void check_option_relations(const Options& o, const std::vector<std::string>& given,
+                            const std::function<std::string(const std::string&)>& shown);
 
 // The value as text: "auto", "30", "0.04", "true", "ntk-rad" (--help's defaults).
 std::string format_option_value(const OptionRow& row, const OptionValue& value);
