@@ -16,6 +16,8 @@
 //   optionNames()                                             -> the camelCase key of every row of
 //                                                                the options table (option_table.hpp)
 //   optionDefaults()                                          -> {camelKey: default} of those rows
+//   optionTable()                                             -> those rows as scripts/gen-options.mjs
+//                                                                reads them (key, type, help, …)
 //   heapInUse()                                               -> bytes malloc'd and not freed
 //   new Session(images, shape {m, d}, options)                -> vlc::Session (JsSession below):
 //     setVocabularyMean(nouns, l), filterNouns() -> Int32Array, setKeptTemplates(templates, b),
@@ -347,6 +349,56 @@ val option_defaults_js() {
   return out;
 }
 
+const char* option_type_name(vlc::OptionType t) {
+  switch (t) {
+    case vlc::OptionType::Int: return "int";
+    case vlc::OptionType::Double: return "double";
+    case vlc::OptionType::Bool: return "bool";
+    case vlc::OptionType::Choice: return "choice";
+    case vlc::OptionType::Seed: return "seed";
+  }
+  return "?";
+}
+
+const char* option_applies_name(vlc::OptionApplies a) {
+  switch (a) {
+    case vlc::OptionApplies::Always: return "always";
+    case vlc::OptionApplies::AutoK: return "autoK";
+    case vlc::OptionApplies::NtkSingle: return "ntkSingle";
+  }
+  return "?";
+}
+
+// The JS rows of the options table with what the generated front-end files need (the d.ts
+// comments, the JS key list, result.schema.json's names): the same texts the CLI's --help uses.
+val option_table_js() {
+  const vlc::Options defaults;
+  const val values = option_defaults_js();
+  val out = val::array();
+  unsigned i = 0;
+  for (const vlc::OptionRow* row : js_rows()) {
+    val r = val::object();
+    const std::string key = vlc::camel_case(row->name);
+    r.set("key", val(key));
+    r.set("name", val(std::string(row->name)));
+    r.set("type", val(std::string(option_type_name(row->type))));
+    r.set("help", val(std::string(row->help)));
+    r.set("default", values[key]);
+    r.set("defaultText", val(vlc::format_option_value(*row, vlc::get_option(*row, defaults))));
+    r.set("valuesText", val(vlc::option_values_text(*row)));
+    r.set("applies", val(std::string(option_applies_name(row->applies))));
+    r.set("autoText", row->auto_text ? val(std::string(row->auto_text)) : val::null());
+    val choices = val::array();
+    if (row->choices) {
+      unsigned c = 0;
+      for (const std::string& name : row->choices()) choices.set(c++, val(name));
+    }
+    r.set("choices", choices);
+    out.set(i++, r);
+  }
+  return out;
+}
+
 // vlc::validate_shapes asks for B ≥ 1 templates of L ≥ 1 nouns even for the text-free methods
 // (kmeans, cosine, rbf), which never read them; web callers give `templates: null` there. One unit
 // noun of the images' dimension satisfies the check without changing what those methods compute.
@@ -558,6 +610,9 @@ val js_option_names() {
 val js_option_defaults() {
   return guarded([&] { return option_defaults_js(); });
 }
+val js_option_table() {
+  return guarded([&] { return option_table_js(); });
+}
 std::string js_version() { return VLC_VERSION; }  // package.json's (CMakeLists.txt)
 // Bytes allocated by malloc/new and not yet freed: the tests check that cancelled runs free theirs.
 double js_heap_in_use() { return static_cast<double>(static_cast<unsigned>(mallinfo().uordblks)); }
@@ -571,6 +626,7 @@ EMSCRIPTEN_BINDINGS(vlcluster) {
   emscripten::function("kRange", &js_k_range);
   emscripten::function("optionNames", &js_option_names);
   emscripten::function("optionDefaults", &js_option_defaults);
+  emscripten::function("optionTable", &js_option_table);
   emscripten::function("version", &js_version);
   emscripten::function("heapInUse", &js_heap_in_use);
   emscripten::class_<JsSession>("Session")

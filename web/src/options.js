@@ -6,11 +6,14 @@
  * The keys of the options table of the core (core/include/vlc/option_table.hpp, every row but the
  * native-only ones, in camelCase), which the WASM module lists as optionNames(). Written out here
  * because the keys are checked before the module is loaded (clusterImages checks synchronously);
- * web/test/cluster.test.mjs checks that this list is optionNames().
+ * written by scripts/gen-options.mjs from the table; web/test/cluster.test.mjs checks that this
+ * list is optionNames().
  */
-export const TABLE_OPTION_KEYS = Object.freeze(['k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'kGapFloor',
-  'kBothCurves', 'duplicateCosine', 'method', 'templateIndex', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter', 'theta',
-  'gamma', 'perCentre', 'filterRestarts', 'nInit', 'namingTop', 'runnersUp', 'ntkCandidates', 'seed']);
+export const TABLE_OPTION_KEYS = Object.freeze([
+  'k', 'kmin', 'kmax', 'kRule', 'kMinClusterFraction', 'kGapFloor', 'kBothCurves',
+  'duplicateCosine', 'method', 'templateIndex', 'q', 'tau', 'tauRbf', 'mu', 'lambda', 'maxOuter',
+  'theta', 'gamma', 'perCentre', 'filterRestarts', 'nInit', 'namingTop', 'runnersUp',
+  'ntkCandidates', 'seed']);
 
 // Names people reach for from other libraries, mapped to ours: edit distance alone would suggest
 // `nameClusters` for `numClusters`.

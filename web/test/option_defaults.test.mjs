@@ -1,4 +1,4 @@
-// web/index.d.ts documents each option's default by hand ("(default 0.04)"); the core's
+// web/index.d.ts states each option's default ("Default 0.04"; written by scripts/gen-options.mjs); the core's
 // vlc::Options holds them (the options table reads them from it). This test reads every table
 // key's default through the WASM module (optionDefaults()) and requires the key's doc comment in
 // CoreOptions to state the same one, so a changed default cannot leave a stale comment.

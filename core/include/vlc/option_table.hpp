@@ -8,9 +8,10 @@
 // struct (cluster.hpp and the structs it nests) stays the one place of a default.
 //
 // Adding an option: the member in its struct, one row in option_table() (option_table.cpp),
-// and its test; every front end then has it. (web/index.d.ts documents the JS keys by hand;
-// web/test/cluster.test.mjs checks that it names every row, web/test/option_defaults.test.mjs
-// that its comments state the defaults of vlc::Options.)
+// and its test; every front end then has it. Three checked-in files spell the JS side out —
+// web/src/options.js's key list, CoreOptions in web/index.d.ts, result.schema.json's choice
+// names — and `node scripts/gen-options.mjs` writes them from this table (through the WASM
+// module's optionTable()); web/test/gen_options.test.mjs fails while one is stale.
 #pragma once
 #include <cstdint>
 #include <functional>
