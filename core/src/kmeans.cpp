@@ -17,10 +17,24 @@
 //   the reported inertia is recomputed directly in double from the final labels.
 // - Chunks are independent under parallel_for and every reduction runs serially in point
 //   order, so the result does not depend on the thread count.
+// - Hamerly's bounds (G. Hamerly, "Making k-means even faster", SDM 2010; KMeansAlgorithm)
+//   skip, in an E-step, the points whose centre provably stays the nearest: per point an
+//   upper bound u on the distance to its centre and a lower bound l on every other, both
+//   moved by the centres' drift, and s = half the distance from its centre to the nearest
+//   other. Spherical mode bounds the chord ‖x/‖x‖ − c‖ (chord² = 2 (1 − cos)), a metric.
+//   Exactness, so that Hamerly gives Lloyd's labels, centres and iterations bit for bit: a
+//   point is skipped only when the bounds separate its centre from all others by more than
+//   twice the rounding of the blocked products (Slack: the γ_d bound of a float dot product);
+//   the points left get all k distances in gathered blocked products, and one whose two
+//   nearest centres fall within that rounding is recomputed in its original chunk, the way
+//   Lloyd computes it (exact ties keep the lower index). An iteration that leaves a
+//   Euclidean cluster empty recomputes every distance, as relocation reads them all.
+//   Automatic: Hamerly from kHamerlyMinK centres (measured in bench/README.md).
 #include "vlc/kmeans.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "vlc/error.hpp"
@@ -112,36 +126,68 @@ double data_scale(const Data<S>& data) {
   return var.mean() / static_cast<double>(m);
 }
 
+// Products x·c of `rows` (rows of the data, in its precision) with every centre.
+template <class S, class Rows>
+RowMatrix<S> dot_block(const Rows& rows, const CentreBlock<S>& centres) {
+  RowMatrix<S> dot(rows.rows(), centres.values.rows());
+  // For the few candidates of a seeding step, packing the block for GEMM costs as much as
+  // the product itself; the coefficient-wise product is ~1.5x faster there.
+  if (centres.values.rows() < kNarrow) {
+    dot.noalias() = rows.lazyProduct(centres.values.transpose());
+  } else {
+    dot.noalias() = rows * centres.values.transpose();
+  }
+  return dot;
+}
+
+// Turns row r of a product block into distances of point i (squared Euclidean, or 1 − cos),
+// clamped at 0 against rounding, and hands them to visit.
+template <class S, class Visit>
+void visit_row(const Data<S>& data, const CentreBlock<S>& centres, const RowMatrix<S>& dot, Index r, Index i,
+               std::vector<double>& dist, Visit& visit) {
+  const Index k = centres.values.rows();
+  for (Index j = 0; j < k; ++j) {
+    const double g = static_cast<double>(dot(r, j));
+    const double d = data.spherical ? 1.0 - g * data.inv_norm[i] : data.sq_norm[i] - 2.0 * g + centres.sq_norm[j];
+    dist[j] = std::max(d, 0.0);
+  }
+  visit(i, dist.data());
+}
+
+// The distances of the points of chunk `chunk` (kChunkRows consecutive rows), computed the
+// one way visit_distances does, so that a single chunk can be recomputed bit for bit.
+template <class S, class Visit>
+void visit_chunk(const Data<S>& data, const CentreBlock<S>& centres, Index chunk, Visit&& visit) {
+  const Index begin = chunk * kChunkRows;
+  const Index rows = std::min(kChunkRows, static_cast<Index>(data.x.rows()) - begin);
+  const RowMatrix<S> dot = dot_block(data.x.middleRows(begin, rows), centres);
+  std::vector<double> dist(centres.values.rows());
+  for (Index r = 0; r < rows; ++r) visit_row(data, centres, dot, r, begin + r, dist, visit);
+}
+
 // Calls visit(i, dist) for every point i, where dist[j] is its distance to centre j
 // (squared Euclidean, or 1 − cos), clamped at 0 against rounding. Runs chunks in
 // parallel: visit must write only to slots owned by i.
 template <class S, class Visit>
 void visit_distances(const Data<S>& data, const CentreBlock<S>& centres, Visit&& visit) {
-  const Index m = data.x.rows();
-  const Index k = centres.values.rows();
-  const Index chunks = (m + kChunkRows - 1) / kChunkRows;
-  parallel_for(0, chunks, [&](std::int64_t chunk) {
-    const Index begin = static_cast<Index>(chunk) * kChunkRows;
-    const Index rows = std::min(kChunkRows, m - begin);
-    RowMatrix<S> dot(rows, k);
-    // For the few candidates of a seeding step, packing the block for GEMM costs as much as
-    // the product itself; the coefficient-wise product is ~1.5x faster there.
-    if (k < kNarrow) {
-      dot.noalias() = data.x.middleRows(begin, rows).lazyProduct(centres.values.transpose());
-    } else {
-      dot.noalias() = data.x.middleRows(begin, rows) * centres.values.transpose();
-    }
-    std::vector<double> dist(k);
-    for (Index r = 0; r < rows; ++r) {
-      const Index i = begin + r;
-      for (Index j = 0; j < k; ++j) {
-        const double g = static_cast<double>(dot(r, j));
-        const double d = data.spherical ? 1.0 - g * data.inv_norm[i]
-                                        : data.sq_norm[i] - 2.0 * g + centres.sq_norm[j];
-        dist[j] = std::max(d, 0.0);
-      }
-      visit(i, dist.data());
-    }
+  const Index chunks = (data.x.rows() + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) { visit_chunk(data, centres, static_cast<Index>(chunk), visit); });
+}
+
+// As visit_distances for the listed points only, gathered kChunkRows at a time into one
+// product. The values may differ from visit_distances' in the last bits (another GEMM shape).
+template <class S, class Visit>
+void visit_gathered(const Data<S>& data, const CentreBlock<S>& centres, const std::vector<Index>& ids, Visit&& visit) {
+  const Index n = static_cast<Index>(ids.size());
+  const Index blocks = (n + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, blocks, [&](std::int64_t block) {
+    const Index begin = static_cast<Index>(block) * kChunkRows;
+    const Index rows = std::min(kChunkRows, n - begin);
+    RowMatrix<S> gathered(rows, data.x.cols());
+    for (Index r = 0; r < rows; ++r) gathered.row(r) = data.x.row(ids[begin + r]);
+    const RowMatrix<S> dot = dot_block(gathered, centres);
+    std::vector<double> dist(centres.values.rows());
+    for (Index r = 0; r < rows; ++r) visit_row(data, centres, dot, r, ids[begin + r], dist, visit);
   });
 }
 
@@ -195,18 +241,199 @@ RowMatrixD seed_centres(const Data<S>& data, int k, Random& rng) {
   return centres;
 }
 
-// E-step: nearest centre (ties: lower index) and the distance to it.
+// Hamerly's bounds (see the file comment), in the metric where the triangle inequality
+// holds: Euclidean, or the chord ‖x/‖x‖ − c‖ between unit vectors (chord² = 2 (1 − cos)).
+struct Bounds {
+  std::vector<double> upper;   // ≥ distance to the own centre
+  std::vector<double> lower;   // ≤ distance to every other centre
+  RowMatrixD centres;          // the centres the bounds refer to
+  std::int64_t evaluations = 0;
+};
+
+// Per point, the largest possible |computed − exact| squared distance in that metric, so
+// that a proven gap of twice it means the blocked products pick the same centre. A dot
+// product of length d in precision u errs by at most γ_d ‖x‖‖c‖, γ_d = d u / (1 − d u),
+// whatever its summation order; casting the centre to S adds u ‖c‖ (2‖x‖ + 2‖c‖). Double
+// the bound of both, plus a relative 1e-12 for the double arithmetic around them.
 template <class S>
-void assign(const Data<S>& data, const RowMatrixD& centres, Labels& labels, std::vector<double>& nearest) {
-  const Index k = centres.rows();
-  visit_distances(data, make_block<S>(centres), [&](Index i, const double* d) {
-    Index best = 0;
-    for (Index j = 1; j < k; ++j) {
-      if (d[j] < d[best]) best = j;
+class Slack {
+ public:
+  Slack(const Data<S>& data, const RowMatrixD& centres) : data_(data) {
+    const double u = std::numeric_limits<S>::epsilon() / 2;
+    const double du = static_cast<double>(data.x.cols()) * u;
+    factor_ = 2 * (du / (1 - du) + 2 * u) + 1e-12;
+    max_centre_ = data.spherical ? 1.0 : centres.rowwise().norm().maxCoeff();
+  }
+  double operator()(Index i) const {
+    // Spherical: the computed 1 − cos errs by factor_ (unit x and c); chord² is twice it.
+    if (data_.spherical) return 2 * factor_;
+    const double scale = std::sqrt(data_.sq_norm[i]) + max_centre_;
+    return factor_ * scale * scale;
+  }
+  // Computed distance (as visit_distances gives it) to chord² or squared Euclidean.
+  double metric(double computed) const { return data_.spherical ? 2 * computed : computed; }
+
+ private:
+  const Data<S>& data_;
+  double factor_ = 0, max_centre_ = 0;
+};
+
+// Nearest centre from computed distances (ties: lower index) and, on request, the
+// smallest distance to any other centre.
+Index nearest_of(const double* d, Index k, double* second = nullptr) {
+  Index best = 0;
+  for (Index j = 1; j < k; ++j) {
+    if (d[j] < d[best]) best = j;
+  }
+  if (second) {
+    *second = std::numeric_limits<double>::infinity();
+    for (Index j = 0; j < k; ++j) {
+      if (j != best) *second = std::min(*second, d[j]);
     }
+  }
+  return best;
+}
+
+template <class S>
+void set_bounds(const Slack<S>& slack, Index i, double best, double second, Bounds& b) {
+  const double eta = slack(i);
+  b.upper[i] = std::sqrt(slack.metric(best) + eta);
+  b.lower[i] = std::isinf(second) ? second : std::sqrt(std::max(slack.metric(second) - eta, 0.0));
+}
+
+// E-step: nearest centre (ties: lower index) and the distance to it; with bounds, also
+// (re)starts them from these distances.
+template <class S>
+void assign(const Data<S>& data, const RowMatrixD& centres, Labels& labels, std::vector<double>& nearest,
+            Bounds* bounds = nullptr) {
+  const Index k = centres.rows();
+  const Slack<S> slack(data, centres);
+  visit_distances(data, make_block<S>(centres), [&](Index i, const double* d) {
+    double second = 0;
+    const Index best = nearest_of(d, k, bounds ? &second : nullptr);
     labels[i] = static_cast<int>(best);
     nearest[i] = d[best];
+    if (bounds) set_bounds(slack, i, d[best], second, *bounds);
   });
+  if (bounds) {
+    bounds->centres = centres;
+    bounds->evaluations += static_cast<std::int64_t>(data.x.rows()) * k;
+  }
+}
+
+// Half the distance from each centre to its nearest other centre (Hamerly's s), a lower
+// bound: the double products' rounding (≤ 4 d 2⁻⁵³ (‖a‖ + ‖b‖)²) is subtracted first.
+std::vector<double> half_gaps(const RowMatrixD& centres) {
+  const Index k = centres.rows();
+  const Eigen::VectorXd sq = centres.rowwise().squaredNorm();
+  const Eigen::VectorXd norm = sq.cwiseSqrt();
+  const double rel = 4.0 * static_cast<double>(centres.cols()) * std::numeric_limits<double>::epsilon() + 1e-14;
+  std::vector<double> half(k, std::numeric_limits<double>::infinity());
+  const Index chunks = (k + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) {
+    const Index begin = static_cast<Index>(chunk) * kChunkRows;
+    const Index rows = std::min(kChunkRows, k - begin);
+    const Eigen::MatrixXd dot = centres.middleRows(begin, rows) * centres.transpose();
+    for (Index r = 0; r < rows; ++r) {
+      const Index a = begin + r;
+      double closest = std::numeric_limits<double>::infinity();
+      for (Index j = 0; j < k; ++j) {
+        if (j == a) continue;
+        const double reach = norm[a] + norm[j];
+        closest = std::min(closest, sq[a] + sq[j] - 2 * dot(r, j) - rel * reach * reach);
+      }
+      half[a] = 0.5 * std::sqrt(std::max(closest, 0.0));
+    }
+  });
+  return half;
+}
+
+// Exact distance (in the bounds' metric, rounded up) from point i to centre c.
+template <class S>
+double exact_distance(const Data<S>& data, Index i, const RowMatrixD& centres, Index c) {
+  return std::sqrt((point(data, i) - centres.row(c)).squaredNorm() * (1 + 1e-10));
+}
+
+// Hamerly's E-step: the labels assign() would give, computing distances only for the points
+// whose bounds do not prove their centre. Steps, each parallel over points:
+// 1. move the bounds by the centres' drift; a point keeps its label when the bound on its
+//    own centre is below the bound on every other (max of the lower bound and 2s − upper)
+//    by more than its rounding slack, first as is, then with the exact own distance;
+// 2. the rest get all k distances, gathered into blocked products;
+// 3. a gathered point whose two nearest centres are within the slack of each other could
+//    be ordered otherwise by visit_distances' rounding: its chunk is recomputed that way.
+template <class S>
+void assign_bounded(const Data<S>& data, const RowMatrixD& centres, Labels& labels, Bounds& b) {
+  const Index m = data.x.rows();
+  const Index k = centres.rows();
+  std::vector<double> drift(k);
+  for (Index j = 0; j < k; ++j) drift[j] = (centres.row(j) - b.centres.row(j)).norm() * (1 + 1e-12);
+  Index far = 0;
+  for (Index j = 1; j < k; ++j) {
+    if (drift[j] > drift[far]) far = j;
+  }
+  double second_drift = 0;
+  for (Index j = 0; j < k; ++j) {
+    if (j != far) second_drift = std::max(second_drift, drift[j]);
+  }
+  const std::vector<double> half = half_gaps(centres);
+  const Slack<S> slack(data, centres);
+  b.centres = centres;
+
+  std::vector<char> open(m, 0);
+  auto proven = [&](Index i, int a) {
+    const double others = std::max(b.lower[i], 2 * half[a] - b.upper[i]);
+    return others > b.upper[i] && others * others - b.upper[i] * b.upper[i] > 2 * slack(i);
+  };
+  const Index chunks = (m + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) {
+    const Index end = std::min(m, static_cast<Index>(chunk + 1) * kChunkRows);
+    for (Index i = static_cast<Index>(chunk) * kChunkRows; i < end; ++i) {
+      const int a = labels[i];
+      b.upper[i] += drift[a];
+      b.lower[i] -= a == far ? second_drift : drift[far];
+      if (proven(i, a)) continue;
+      b.upper[i] = exact_distance(data, i, centres, a);
+      open[i] = proven(i, a) ? 2 : 1;  // 2: tightened and proven, 1: needs all distances
+    }
+  });
+  std::vector<Index> gather;
+  std::int64_t tightened = 0;
+  for (Index i = 0; i < m; ++i) {
+    tightened += open[i] != 0;
+    if (open[i] == 1) gather.push_back(i);
+  }
+
+  const CentreBlock<S> block = make_block<S>(centres);
+  std::vector<char> tie(m, 0);
+  visit_gathered(data, block, gather, [&](Index i, const double* d) {
+    double second = 0;
+    const Index best = nearest_of(d, k, &second);
+    const double eta = data.spherical ? slack(i) / 2 : slack(i);  // in computed-distance units
+    if (second - d[best] <= 4 * eta) {
+      tie[i] = 1;
+      return;
+    }
+    labels[i] = static_cast<int>(best);
+    set_bounds(slack, i, d[best], second, b);
+  });
+
+  std::vector<Index> tie_chunks;
+  for (Index i : gather) {
+    if (tie[i] && (tie_chunks.empty() || tie_chunks.back() != i / kChunkRows)) tie_chunks.push_back(i / kChunkRows);
+  }
+  parallel_for(0, static_cast<std::int64_t>(tie_chunks.size()), [&](std::int64_t t) {
+    visit_chunk(data, block, tie_chunks[t], [&](Index i, const double* d) {
+      if (!tie[i]) return;
+      double second = 0;
+      const Index best = nearest_of(d, k, &second);
+      labels[i] = static_cast<int>(best);
+      set_bounds(slack, i, d[best], second, b);
+    });
+  });
+  std::int64_t replayed = 0;
+  for (Index c : tie_chunks) replayed += std::min(kChunkRows, m - c * kChunkRows);
+  b.evaluations += tightened + (static_cast<std::int64_t>(gather.size()) + replayed) * k;
 }
 
 // Gives empty Euclidean clusters the points farthest from their centres. A point is taken
@@ -275,16 +502,45 @@ double inertia(const Data<S>& data, const RowMatrixD& centres, const Labels& lab
   return total;
 }
 
+bool has_empty(const Labels& labels, Index k) {
+  std::vector<char> used(k, 0);
+  for (int l : labels) used[l] = 1;
+  return std::find(used.begin(), used.end(), 0) != used.end();
+}
+
 template <class S>
-KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions& o, double tol) {
+KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions& o, double tol, bool bounded) {
   const Index m = data.x.rows();
+  const Index k = centres.rows();
   Labels labels(m, -1), previous(m, -1);
   std::vector<double> nearest(m);
+  Bounds bounds;
+  if (bounded) {
+    bounds.upper.resize(m);
+    bounds.lower.resize(m);
+  }
+  std::int64_t lloyd_evaluations = 0;
+  // With bounds, the first E-step computes every distance; later ones skip proven points.
+  auto e_step = [&] {
+    if (!bounded) {
+      assign(data, centres, labels, nearest);
+      lloyd_evaluations += static_cast<std::int64_t>(m) * k;
+    } else if (bounds.centres.rows() == 0) {
+      assign(data, centres, labels, nearest, &bounds);
+    } else {
+      assign_bounded(data, centres, labels, bounds);
+    }
+  };
   bool settled = false;
   int iterations = 0;
   while (iterations < o.max_iter) {
     ++iterations;
-    assign(data, centres, labels, nearest);
+    e_step();
+    // Relocating an empty Euclidean cluster reads every point's computed distance to its
+    // centre, which the bounded step does not have: compute them all, as Lloyd does.
+    if (bounded && !data.spherical && iterations > 1 && has_empty(labels, k)) {
+      assign(data, centres, labels, nearest, &bounds);
+    }
     const RowMatrixD before = centres;
     const bool relocated = update_centres(data, labels, nearest, centres);
     if (labels == previous && !relocated) {
@@ -295,12 +551,13 @@ KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions&
     if (shift <= tol) break;
     previous = labels;
   }
-  if (!settled) assign(data, centres, labels, nearest);
+  if (!settled) e_step();
   KMeansResult result;
   result.inertia = inertia(data, centres, labels);
   result.labels = std::move(labels);
   result.centres = std::move(centres);
   result.iterations = iterations;
+  result.distance_evaluations = bounded ? bounds.evaluations : lloyd_evaluations;
   return result;
 }
 
@@ -327,12 +584,17 @@ KMeansResult run_kmeans(const RowMatrix<S>& points, const KMeansOptions& o) {
   const Data<S> data = prepare(points, o);
   const double tol = o.tol * data_scale(data);
   Random master(o.seed);
+  const bool bounded = o.algorithm == KMeansAlgorithm::Hamerly ||
+                       (o.algorithm == KMeansAlgorithm::Automatic && o.k >= kHamerlyMinK);
+  std::int64_t evaluations = 0;
   KMeansResult best;
   for (int restart = 0; restart < o.n_init; ++restart) {
     Random rng(master.bits());
-    KMeansResult run = lloyd(data, seed_centres(data, o.k, rng), o, tol);
+    KMeansResult run = lloyd(data, seed_centres(data, o.k, rng), o, tol, bounded);
+    evaluations += run.distance_evaluations;
     if (restart == 0 || run.inertia < best.inertia) best = std::move(run);  // ties: earliest
   }
+  best.distance_evaluations = evaluations;
   if (o.spherical) drop_empty_centres(best);
   return best;
 }
