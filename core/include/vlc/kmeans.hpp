@@ -26,6 +26,9 @@ struct KMeansOptions {
   std::uint64_t seed = 0;
   bool spherical = false;   // centres renormalised to unit length, cosine assignment (§1 step 3)
   KMeansAlgorithm algorithm = KMeansAlgorithm::Automatic;
+  // k-means++ seeding runs on a uniform sample of this many points (clamped to [k, M]).
+  // 0: automatic — every point while M·k ≤ 2^27, above that max(2^27 / k, 32 k) points.
+  std::int64_t seed_sample = 0;
 };
 
 struct KMeansResult {
