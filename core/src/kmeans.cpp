@@ -25,18 +25,22 @@
 //   Exactness, so that Hamerly gives Lloyd's labels, centres and iterations bit for bit: a
 //   point is skipped only when the bounds separate its centre from all others by more than
 //   twice the rounding of the blocked products (Slack: the γ_d bound of a float dot product);
-//   the points left get all k distances in gathered blocked products, and one whose two
-//   nearest centres fall within that rounding is recomputed in its original chunk, the way
-//   Lloyd computes it (exact ties keep the lower index). An iteration that leaves a
-//   Euclidean cluster empty recomputes every distance, as relocation reads them all.
+//   the points left get all k distances in gathered blocked products that reproduce
+//   Lloyd's values bit for bit: a product element depends on its own row and column and on
+//   the block's shape and its position in it, never on the other rows, so each point sits at
+//   its position within its own chunk in a gathered block of kChunkRows rows (filler rows
+//   elsewhere; the cost is the most crowded position's count of blocks). An iteration that
+//   leaves a Euclidean cluster empty recomputes every distance, as relocation reads them all.
 //   Automatic: Hamerly from kHamerlyMinK centres (measured in bench/README.md).
 // - Seeding at scale: greedy k-means++ costs O(M k d ln k), hours at M = 1.28M, k = 4267.
 //   Above M·k = 2^27 point–centre pairs (no test or benchmark setting comes near: the
 //   largest, bench/run's noun filter at M = 100k, is 3.3e7) it runs on a uniform sample of
 //   max(2^27 / k, 32 k) points drawn from the restart's rng, then Lloyd runs on all points.
-//   A sample rather than k-means|| (Bahmani et al., VLDB 2012): the latter needs ~5 passes
-//   over all M points with 2k new centres each, ten Lloyd iterations' work, where the sample
-//   costs what full seeding costs at the threshold. Quality: tests/test_kmeans.cpp.
+//   The sample's seeding costs max(2^27, 32 k²) pairs × d × (2 + ln k): at k = 4267,
+//   5.8e8 pairs against 5.5e9 for every point of 1.28M. A sample rather than k-means||
+//   (Bahmani et al., VLDB 2012): the latter needs ~5 passes over all M points with 2k new
+//   centres each, about ten Lloyd iterations' work. Quality: tests/test_kmeans.cpp
+//   (8 points per centre: inertia within 1% of full seeding's after Lloyd).
 #include "vlc/kmeans.hpp"
 
 #include <algorithm>
@@ -181,20 +185,47 @@ void visit_distances(const Data<S>& data, const CentreBlock<S>& centres, Visit&&
   parallel_for(0, chunks, [&](std::int64_t chunk) { visit_chunk(data, centres, static_cast<Index>(chunk), visit); });
 }
 
-// As visit_distances for the listed points only, gathered kChunkRows at a time into one
-// product. The values may differ from visit_distances' in the last bits (another GEMM shape).
+// As visit_distances for the listed points only (in increasing order), with the very same
+// values: a product element depends only on its row, its column and the block's shape and
+// position, never on the other rows, so each point is gathered into a block of kChunkRows
+// rows at its position within its own chunk (other positions: filler rows, not visited).
+// Points of a last, shorter chunk are computed with that chunk itself.
 template <class S, class Visit>
-void visit_gathered(const Data<S>& data, const CentreBlock<S>& centres, const std::vector<Index>& ids, Visit&& visit) {
-  const Index n = static_cast<Index>(ids.size());
-  const Index blocks = (n + kChunkRows - 1) / kChunkRows;
-  parallel_for(0, blocks, [&](std::int64_t block) {
-    const Index begin = static_cast<Index>(block) * kChunkRows;
-    const Index rows = std::min(kChunkRows, n - begin);
-    RowMatrix<S> gathered(rows, data.x.cols());
-    for (Index r = 0; r < rows; ++r) gathered.row(r) = data.x.row(ids[begin + r]);
+void visit_aligned(const Data<S>& data, const CentreBlock<S>& centres, const std::vector<Index>& ids, Visit&& visit) {
+  const Index full_chunks = data.x.rows() / kChunkRows;
+  std::vector<std::vector<Index>> at(kChunkRows);  // at[p]: listed points at position p
+  bool tail = false;
+  for (Index i : ids) {
+    if (i / kChunkRows < full_chunks) {
+      at[i % kChunkRows].push_back(i);
+    } else {
+      tail = true;
+    }
+  }
+  Index blocks = 0;
+  for (const auto& list : at) blocks = std::max(blocks, static_cast<Index>(list.size()));
+  std::vector<char> listed;
+  if (tail) {
+    listed.assign(data.x.rows(), 0);
+    for (Index i : ids) listed[i] = 1;
+  }
+  parallel_tasks(blocks + (tail ? 1 : 0), [&](std::int64_t task) {
+    if (task == blocks) {
+      visit_chunk(data, centres, full_chunks, [&](Index i, const double* d) {
+        if (listed[i]) visit(i, d);
+      });
+      return;
+    }
+    const Index block = static_cast<Index>(task);
+    RowMatrix<S> gathered(kChunkRows, data.x.cols());
+    for (Index p = 0; p < kChunkRows; ++p) {
+      gathered.row(p) = data.x.row(block < static_cast<Index>(at[p].size()) ? at[p][block] : p);
+    }
     const RowMatrix<S> dot = dot_block(gathered, centres);
     std::vector<double> dist(centres.values.rows());
-    for (Index r = 0; r < rows; ++r) visit_row(data, centres, dot, r, ids[begin + r], dist, visit);
+    for (Index p = 0; p < kChunkRows; ++p) {
+      if (block < static_cast<Index>(at[p].size())) visit_row(data, centres, dot, p, at[p][block], dist, visit);
+    }
   });
 }
 
@@ -397,14 +428,27 @@ double exact_distance(const Data<S>& data, Index i, const RowMatrixD& centres, I
   return std::sqrt((point(data, i) - centres.row(c)).squaredNorm() * (1 + 1e-10));
 }
 
+// Rows visit_aligned computes for these points, filler rows included.
+Index aligned_rows(const std::vector<Index>& ids, Index m) {
+  const Index full_chunks = m / kChunkRows;
+  std::vector<Index> count(kChunkRows, 0);
+  bool tail = false;
+  for (Index i : ids) {
+    if (i / kChunkRows < full_chunks) {
+      ++count[i % kChunkRows];
+    } else {
+      tail = true;
+    }
+  }
+  return *std::max_element(count.begin(), count.end()) * kChunkRows + (tail ? m - full_chunks * kChunkRows : 0);
+}
+
 // Hamerly's E-step: the labels assign() would give, computing distances only for the points
 // whose bounds do not prove their centre. Steps, each parallel over points:
 // 1. move the bounds by the centres' drift; a point keeps its label when the bound on its
 //    own centre is below the bound on every other (max of the lower bound and 2s − upper)
 //    by more than its rounding slack, first as is, then with the exact own distance;
-// 2. the rest get all k distances, gathered into blocked products;
-// 3. a gathered point whose two nearest centres are within the slack of each other could
-//    be ordered otherwise by visit_distances' rounding: its chunk is recomputed that way.
+// 2. the rest get all k distances, bit for bit as assign() computes them (visit_aligned).
 template <class S>
 void assign_bounded(const Data<S>& data, const RowMatrixD& centres, Labels& labels, Bounds& b) {
   const Index m = data.x.rows();
@@ -447,36 +491,13 @@ void assign_bounded(const Data<S>& data, const RowMatrixD& centres, Labels& labe
     if (open[i] == 1) gather.push_back(i);
   }
 
-  const CentreBlock<S> block = make_block<S>(centres);
-  std::vector<char> tie(m, 0);
-  visit_gathered(data, block, gather, [&](Index i, const double* d) {
+  const Index computed = aligned_rows(gather, m);
+  visit_aligned(data, make_block<S>(centres), gather, [&](Index i, const double* d) {
     double second = 0;
-    const Index best = nearest_of(d, k, &second);
-    const double eta = data.spherical ? slack(i) / 2 : slack(i);  // in computed-distance units
-    if (second - d[best] <= 4 * eta) {
-      tie[i] = 1;
-      return;
-    }
-    labels[i] = static_cast<int>(best);
-    set_bounds(slack, i, d[best], second, b);
+    labels[i] = static_cast<int>(nearest_of(d, k, &second));
+    set_bounds(slack, i, d[labels[i]], second, b);
   });
-
-  std::vector<Index> tie_chunks;
-  for (Index i : gather) {
-    if (tie[i] && (tie_chunks.empty() || tie_chunks.back() != i / kChunkRows)) tie_chunks.push_back(i / kChunkRows);
-  }
-  parallel_for(0, static_cast<std::int64_t>(tie_chunks.size()), [&](std::int64_t t) {
-    visit_chunk(data, block, tie_chunks[t], [&](Index i, const double* d) {
-      if (!tie[i]) return;
-      double second = 0;
-      const Index best = nearest_of(d, k, &second);
-      labels[i] = static_cast<int>(best);
-      set_bounds(slack, i, d[best], second, b);
-    });
-  });
-  std::int64_t replayed = 0;
-  for (Index c : tie_chunks) replayed += std::min(kChunkRows, m - c * kChunkRows);
-  b.evaluations += tightened + (static_cast<std::int64_t>(gather.size()) + replayed) * k;
+  b.evaluations += tightened + static_cast<std::int64_t>(computed) * k;
 }
 
 // Gives empty Euclidean clusters the points farthest from their centres. A point is taken
