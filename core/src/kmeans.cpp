@@ -32,7 +32,8 @@
 //   elsewhere; the cost is the most crowded position's count of blocks). An iteration that
 //   leaves a Euclidean cluster empty recomputes every distance, as relocation reads them all.
 //   Automatic: Hamerly from kHamerlyMinK centres (measured in bench/README.md).
-// - Seeding at scale: greedy k-means++ costs O(M k d ln k), hours at M = 1.28M, k = 4267.
+// - Seeding at scale: greedy k-means++ costs O(M k d ln k): ~35 min at M = 1.28M, k = 4267
+//   on 2 cores, extrapolated from bench/README.md (15 s at M = 50 000, k = 1000).
 //   Above M·k = 2^27 point–centre pairs (no test or benchmark setting comes near: the
 //   largest, bench/run's noun filter at M = 100k, is 3.3e7) it runs on a uniform sample of
 //   max(2^27 / k, 32 k) points drawn from the restart's rng, then Lloyd runs on all points.
