@@ -17,10 +17,36 @@
 //   the reported inertia is recomputed directly in double from the final labels.
 // - Chunks are independent under parallel_for and every reduction runs serially in point
 //   order, so the result does not depend on the thread count.
+// - Hamerly's bounds (G. Hamerly, "Making k-means even faster", SDM 2010; KMeansAlgorithm)
+//   skip, in an E-step, the points whose centre provably stays the nearest: per point an
+//   upper bound u on the distance to its centre and a lower bound l on every other, both
+//   moved by the centres' drift, and s = half the distance from its centre to the nearest
+//   other. Spherical mode bounds the chord ‖x/‖x‖ − c‖ (chord² = 2 (1 − cos)), a metric.
+//   Exactness, so that Hamerly gives Lloyd's labels, centres and iterations bit for bit: a
+//   point is skipped only when the bounds separate its centre from all others by more than
+//   twice the rounding of the blocked products (Slack: the γ_d bound of a float dot product);
+//   the points left get all k distances in gathered blocked products that reproduce
+//   Lloyd's values bit for bit: a product element depends on its own row and column and on
+//   the block's shape and its position in it, never on the other rows, so each point sits at
+//   its position within its own chunk in a gathered block of kChunkRows rows (filler rows
+//   elsewhere; the cost is the most crowded position's count of blocks). An iteration that
+//   leaves a Euclidean cluster empty recomputes every distance, as relocation reads them all.
+//   Automatic: Hamerly from kHamerlyMinK centres (measured in bench/README.md).
+// - Seeding at scale: greedy k-means++ costs O(M k d ln k): ~35 min at M = 1.28M, k = 4267
+//   on 2 cores, extrapolated from bench/README.md (15 s at M = 50 000, k = 1000).
+//   Above M·k = 2^27 point–centre pairs (no test or benchmark setting comes near: the
+//   largest, bench/run's noun filter at M = 100k, is 3.3e7) it runs on a uniform sample of
+//   max(2^27 / k, 32 k) points drawn from the restart's rng, then Lloyd runs on all points.
+//   The sample's seeding costs max(2^27, 32 k²) pairs × d × (2 + ln k): at k = 4267,
+//   5.8e8 pairs against 5.5e9 for every point of 1.28M. A sample rather than k-means||
+//   (Bahmani et al., VLDB 2012): the latter needs ~5 passes over all M points with 2k new
+//   centres each, about ten Lloyd iterations' work. Quality: tests/test_kmeans.cpp
+//   (8 points per centre: inertia within 1% of full seeding's after Lloyd).
 #include "vlc/kmeans.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "vlc/error.hpp"
@@ -112,35 +138,94 @@ double data_scale(const Data<S>& data) {
   return var.mean() / static_cast<double>(m);
 }
 
+// Products x·c of `rows` (rows of the data, in its precision) with every centre.
+template <class S, class Rows>
+RowMatrix<S> dot_block(const Rows& rows, const CentreBlock<S>& centres) {
+  RowMatrix<S> dot(rows.rows(), centres.values.rows());
+  // For the few candidates of a seeding step, packing the block for GEMM costs as much as
+  // the product itself; the coefficient-wise product is ~1.5x faster there.
+  if (centres.values.rows() < kNarrow) {
+    dot.noalias() = rows.lazyProduct(centres.values.transpose());
+  } else {
+    dot.noalias() = rows * centres.values.transpose();
+  }
+  return dot;
+}
+
+// Turns row r of a product block into distances of point i (squared Euclidean, or 1 − cos),
+// clamped at 0 against rounding, and hands them to visit.
+template <class S, class Visit>
+void visit_row(const Data<S>& data, const CentreBlock<S>& centres, const RowMatrix<S>& dot, Index r, Index i,
+               std::vector<double>& dist, Visit& visit) {
+  const Index k = centres.values.rows();
+  for (Index j = 0; j < k; ++j) {
+    const double g = static_cast<double>(dot(r, j));
+    const double d = data.spherical ? 1.0 - g * data.inv_norm[i] : data.sq_norm[i] - 2.0 * g + centres.sq_norm[j];
+    dist[j] = std::max(d, 0.0);
+  }
+  visit(i, dist.data());
+}
+
+// The distances of the points of chunk `chunk` (kChunkRows consecutive rows), computed the
+// one way visit_distances does, so that a single chunk can be recomputed bit for bit.
+template <class S, class Visit>
+void visit_chunk(const Data<S>& data, const CentreBlock<S>& centres, Index chunk, Visit&& visit) {
+  const Index begin = chunk * kChunkRows;
+  const Index rows = std::min(kChunkRows, static_cast<Index>(data.x.rows()) - begin);
+  const RowMatrix<S> dot = dot_block(data.x.middleRows(begin, rows), centres);
+  std::vector<double> dist(centres.values.rows());
+  for (Index r = 0; r < rows; ++r) visit_row(data, centres, dot, r, begin + r, dist, visit);
+}
+
 // Calls visit(i, dist) for every point i, where dist[j] is its distance to centre j
 // (squared Euclidean, or 1 − cos), clamped at 0 against rounding. Runs chunks in
 // parallel: visit must write only to slots owned by i.
 template <class S, class Visit>
 void visit_distances(const Data<S>& data, const CentreBlock<S>& centres, Visit&& visit) {
-  const Index m = data.x.rows();
-  const Index k = centres.values.rows();
-  const Index chunks = (m + kChunkRows - 1) / kChunkRows;
-  parallel_for(0, chunks, [&](std::int64_t chunk) {
-    const Index begin = static_cast<Index>(chunk) * kChunkRows;
-    const Index rows = std::min(kChunkRows, m - begin);
-    RowMatrix<S> dot(rows, k);
-    // For the few candidates of a seeding step, packing the block for GEMM costs as much as
-    // the product itself; the coefficient-wise product is ~1.5x faster there.
-    if (k < kNarrow) {
-      dot.noalias() = data.x.middleRows(begin, rows).lazyProduct(centres.values.transpose());
+  const Index chunks = (data.x.rows() + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) { visit_chunk(data, centres, static_cast<Index>(chunk), visit); });
+}
+
+// As visit_distances for the listed points only (in increasing order), with the very same
+// values: a product element depends only on its row, its column and the block's shape and
+// position, never on the other rows, so each point is gathered into a block of kChunkRows
+// rows at its position within its own chunk (other positions: filler rows, not visited).
+// Points of a last, shorter chunk are computed with that chunk itself.
+template <class S, class Visit>
+void visit_aligned(const Data<S>& data, const CentreBlock<S>& centres, const std::vector<Index>& ids, Visit&& visit) {
+  const Index full_chunks = data.x.rows() / kChunkRows;
+  std::vector<std::vector<Index>> at(kChunkRows);  // at[p]: listed points at position p
+  bool tail = false;
+  for (Index i : ids) {
+    if (i / kChunkRows < full_chunks) {
+      at[i % kChunkRows].push_back(i);
     } else {
-      dot.noalias() = data.x.middleRows(begin, rows) * centres.values.transpose();
+      tail = true;
     }
-    std::vector<double> dist(k);
-    for (Index r = 0; r < rows; ++r) {
-      const Index i = begin + r;
-      for (Index j = 0; j < k; ++j) {
-        const double g = static_cast<double>(dot(r, j));
-        const double d = data.spherical ? 1.0 - g * data.inv_norm[i]
-                                        : data.sq_norm[i] - 2.0 * g + centres.sq_norm[j];
-        dist[j] = std::max(d, 0.0);
-      }
-      visit(i, dist.data());
+  }
+  Index blocks = 0;
+  for (const auto& list : at) blocks = std::max(blocks, static_cast<Index>(list.size()));
+  std::vector<char> listed;
+  if (tail) {
+    listed.assign(data.x.rows(), 0);
+    for (Index i : ids) listed[i] = 1;
+  }
+  parallel_tasks(blocks + (tail ? 1 : 0), [&](std::int64_t task) {
+    if (task == blocks) {
+      visit_chunk(data, centres, full_chunks, [&](Index i, const double* d) {
+        if (listed[i]) visit(i, d);
+      });
+      return;
+    }
+    const Index block = static_cast<Index>(task);
+    RowMatrix<S> gathered(kChunkRows, data.x.cols());
+    for (Index p = 0; p < kChunkRows; ++p) {
+      gathered.row(p) = data.x.row(block < static_cast<Index>(at[p].size()) ? at[p][block] : p);
+    }
+    const RowMatrix<S> dot = dot_block(gathered, centres);
+    std::vector<double> dist(centres.values.rows());
+    for (Index p = 0; p < kChunkRows; ++p) {
+      if (block < static_cast<Index>(at[p].size())) visit_row(data, centres, dot, p, at[p][block], dist, visit);
     }
   });
 }
@@ -195,18 +280,225 @@ RowMatrixD seed_centres(const Data<S>& data, int k, Random& rng) {
   return centres;
 }
 
-// E-step: nearest centre (ties: lower index) and the distance to it.
+// Points the seeding looks at (see the file comment): all of them up to kFullSeedingPairs
+// point–centre pairs, else a sample that keeps its cost near that.
+constexpr double kFullSeedingPairs = 134217728.0;  // 2^27
+constexpr Index kSamplePerCentre = 32;
+
+Index seed_sample_size(Index m, int k, std::int64_t requested) {
+  if (requested > 0) return std::clamp<Index>(static_cast<Index>(requested), k, m);
+  if (static_cast<double>(m) * k <= kFullSeedingPairs) return m;
+  const Index by_cost = static_cast<Index>(std::ceil(kFullSeedingPairs / k));
+  return std::min(m, std::max(by_cost, kSamplePerCentre * static_cast<Index>(k)));
+}
+
+// Greedy k-means++ on every point, or on a uniform sample without replacement drawn from
+// the restart's rng by a partial Fisher–Yates shuffle (kept in point order). With every
+// point no draw is made, so results below the threshold are those of full seeding.
 template <class S>
-void assign(const Data<S>& data, const RowMatrixD& centres, Labels& labels, std::vector<double>& nearest) {
-  const Index k = centres.rows();
-  visit_distances(data, make_block<S>(centres), [&](Index i, const double* d) {
-    Index best = 0;
-    for (Index j = 1; j < k; ++j) {
-      if (d[j] < d[best]) best = j;
+RowMatrixD seed(const Data<S>& data, const KMeansOptions& o, Random& rng) {
+  const Index m = data.x.rows();
+  const Index n = seed_sample_size(m, o.k, o.seed_sample);
+  if (n == m) return seed_centres(data, o.k, rng);
+  std::vector<Index> ids(m);
+  std::iota(ids.begin(), ids.end(), Index{0});
+  for (Index t = 0; t < n; ++t) std::swap(ids[t], ids[t + rng.below(m - t)]);
+  ids.resize(n);
+  std::sort(ids.begin(), ids.end());
+  RowMatrix<S> rows(n, data.x.cols());
+  Data<S> sample{rows, data.spherical, std::vector<double>(n), {}};
+  if (data.spherical) sample.inv_norm.resize(n);
+  for (Index r = 0; r < n; ++r) {
+    rows.row(r) = data.x.row(ids[r]);
+    sample.sq_norm[r] = data.sq_norm[ids[r]];
+    if (data.spherical) sample.inv_norm[r] = data.inv_norm[ids[r]];
+  }
+  return seed_centres(sample, o.k, rng);
+}
+
+// Hamerly's bounds (see the file comment), in the metric where the triangle inequality
+// holds: Euclidean, or the chord ‖x/‖x‖ − c‖ between unit vectors (chord² = 2 (1 − cos)).
+struct Bounds {
+  std::vector<double> upper;   // ≥ distance to the own centre
+  std::vector<double> lower;   // ≤ distance to every other centre
+  RowMatrixD centres;          // the centres the bounds refer to
+  std::int64_t evaluations = 0;
+};
+
+// Per point, the largest possible |computed − exact| squared distance in that metric, so
+// that a proven gap of twice it means the blocked products pick the same centre. A dot
+// product of length d in precision u errs by at most γ_d ‖x‖‖c‖, γ_d = d u / (1 − d u),
+// whatever its summation order; casting the centre to S adds u ‖c‖ (2‖x‖ + 2‖c‖). Double
+// the bound of both, plus a relative 1e-12 for the double arithmetic around them.
+template <class S>
+class Slack {
+ public:
+  Slack(const Data<S>& data, const RowMatrixD& centres) : data_(data) {
+    const double u = std::numeric_limits<S>::epsilon() / 2;
+    const double du = static_cast<double>(data.x.cols()) * u;
+    factor_ = 2 * (du / (1 - du) + 2 * u) + 1e-12;
+    max_centre_ = data.spherical ? 1.0 : centres.rowwise().norm().maxCoeff();
+  }
+  double operator()(Index i) const {
+    // Spherical: the computed 1 − cos errs by factor_ (unit x and c); chord² is twice it.
+    if (data_.spherical) return 2 * factor_;
+    const double scale = std::sqrt(data_.sq_norm[i]) + max_centre_;
+    return factor_ * scale * scale;
+  }
+  // Computed distance (as visit_distances gives it) to chord² or squared Euclidean.
+  double metric(double computed) const { return data_.spherical ? 2 * computed : computed; }
+
+ private:
+  const Data<S>& data_;
+  double factor_ = 0, max_centre_ = 0;
+};
+
+// Nearest centre from computed distances (ties: lower index) and, on request, the
+// smallest distance to any other centre.
+Index nearest_of(const double* d, Index k, double* second = nullptr) {
+  Index best = 0;
+  for (Index j = 1; j < k; ++j) {
+    if (d[j] < d[best]) best = j;
+  }
+  if (second) {
+    *second = std::numeric_limits<double>::infinity();
+    for (Index j = 0; j < k; ++j) {
+      if (j != best) *second = std::min(*second, d[j]);
     }
+  }
+  return best;
+}
+
+template <class S>
+void set_bounds(const Slack<S>& slack, Index i, double best, double second, Bounds& b) {
+  const double eta = slack(i);
+  b.upper[i] = std::sqrt(slack.metric(best) + eta);
+  b.lower[i] = std::isinf(second) ? second : std::sqrt(std::max(slack.metric(second) - eta, 0.0));
+}
+
+// E-step: nearest centre (ties: lower index) and the distance to it; with bounds, also
+// (re)starts them from these distances.
+template <class S>
+void assign(const Data<S>& data, const RowMatrixD& centres, Labels& labels, std::vector<double>& nearest,
+            Bounds* bounds = nullptr) {
+  const Index k = centres.rows();
+  const Slack<S> slack(data, centres);
+  visit_distances(data, make_block<S>(centres), [&](Index i, const double* d) {
+    double second = 0;
+    const Index best = nearest_of(d, k, bounds ? &second : nullptr);
     labels[i] = static_cast<int>(best);
     nearest[i] = d[best];
+    if (bounds) set_bounds(slack, i, d[best], second, *bounds);
   });
+  if (bounds) {
+    bounds->centres = centres;
+    bounds->evaluations += static_cast<std::int64_t>(data.x.rows()) * k;
+  }
+}
+
+// Half the distance from each centre to its nearest other centre (Hamerly's s), a lower
+// bound: the double products' rounding (≤ 4 d 2⁻⁵³ (‖a‖ + ‖b‖)²) is subtracted first.
+std::vector<double> half_gaps(const RowMatrixD& centres) {
+  const Index k = centres.rows();
+  const Eigen::VectorXd sq = centres.rowwise().squaredNorm();
+  const Eigen::VectorXd norm = sq.cwiseSqrt();
+  const double rel = 4.0 * static_cast<double>(centres.cols()) * std::numeric_limits<double>::epsilon() + 1e-14;
+  std::vector<double> half(k, std::numeric_limits<double>::infinity());
+  const Index chunks = (k + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) {
+    const Index begin = static_cast<Index>(chunk) * kChunkRows;
+    const Index rows = std::min(kChunkRows, k - begin);
+    const Eigen::MatrixXd dot = centres.middleRows(begin, rows) * centres.transpose();
+    for (Index r = 0; r < rows; ++r) {
+      const Index a = begin + r;
+      double closest = std::numeric_limits<double>::infinity();
+      for (Index j = 0; j < k; ++j) {
+        if (j == a) continue;
+        const double reach = norm[a] + norm[j];
+        closest = std::min(closest, sq[a] + sq[j] - 2 * dot(r, j) - rel * reach * reach);
+      }
+      half[a] = 0.5 * std::sqrt(std::max(closest, 0.0));
+    }
+  });
+  return half;
+}
+
+// Exact distance (in the bounds' metric, rounded up) from point i to centre c.
+template <class S>
+double exact_distance(const Data<S>& data, Index i, const RowMatrixD& centres, Index c) {
+  return std::sqrt((point(data, i) - centres.row(c)).squaredNorm() * (1 + 1e-10));
+}
+
+// Rows visit_aligned computes for these points, filler rows included.
+Index aligned_rows(const std::vector<Index>& ids, Index m) {
+  const Index full_chunks = m / kChunkRows;
+  std::vector<Index> count(kChunkRows, 0);
+  bool tail = false;
+  for (Index i : ids) {
+    if (i / kChunkRows < full_chunks) {
+      ++count[i % kChunkRows];
+    } else {
+      tail = true;
+    }
+  }
+  return *std::max_element(count.begin(), count.end()) * kChunkRows + (tail ? m - full_chunks * kChunkRows : 0);
+}
+
+// Hamerly's E-step: the labels assign() would give, computing distances only for the points
+// whose bounds do not prove their centre. Steps, each parallel over points:
+// 1. move the bounds by the centres' drift; a point keeps its label when the bound on its
+//    own centre is below the bound on every other (max of the lower bound and 2s − upper)
+//    by more than its rounding slack, first as is, then with the exact own distance;
+// 2. the rest get all k distances, bit for bit as assign() computes them (visit_aligned).
+template <class S>
+void assign_bounded(const Data<S>& data, const RowMatrixD& centres, Labels& labels, Bounds& b) {
+  const Index m = data.x.rows();
+  const Index k = centres.rows();
+  std::vector<double> drift(k);
+  for (Index j = 0; j < k; ++j) drift[j] = (centres.row(j) - b.centres.row(j)).norm() * (1 + 1e-12);
+  Index far = 0;
+  for (Index j = 1; j < k; ++j) {
+    if (drift[j] > drift[far]) far = j;
+  }
+  double second_drift = 0;
+  for (Index j = 0; j < k; ++j) {
+    if (j != far) second_drift = std::max(second_drift, drift[j]);
+  }
+  const std::vector<double> half = half_gaps(centres);
+  const Slack<S> slack(data, centres);
+  b.centres = centres;
+
+  std::vector<char> open(m, 0);
+  auto proven = [&](Index i, int a) {
+    const double others = std::max(b.lower[i], 2 * half[a] - b.upper[i]);
+    return others > b.upper[i] && others * others - b.upper[i] * b.upper[i] > 2 * slack(i);
+  };
+  const Index chunks = (m + kChunkRows - 1) / kChunkRows;
+  parallel_for(0, chunks, [&](std::int64_t chunk) {
+    const Index end = std::min(m, static_cast<Index>(chunk + 1) * kChunkRows);
+    for (Index i = static_cast<Index>(chunk) * kChunkRows; i < end; ++i) {
+      const int a = labels[i];
+      b.upper[i] += drift[a];
+      b.lower[i] -= a == far ? second_drift : drift[far];
+      if (proven(i, a)) continue;
+      b.upper[i] = exact_distance(data, i, centres, a);
+      open[i] = proven(i, a) ? 2 : 1;  // 2: tightened and proven, 1: needs all distances
+    }
+  });
+  std::vector<Index> gather;
+  std::int64_t tightened = 0;
+  for (Index i = 0; i < m; ++i) {
+    tightened += open[i] != 0;
+    if (open[i] == 1) gather.push_back(i);
+  }
+
+  const Index computed = aligned_rows(gather, m);
+  visit_aligned(data, make_block<S>(centres), gather, [&](Index i, const double* d) {
+    double second = 0;
+    labels[i] = static_cast<int>(nearest_of(d, k, &second));
+    set_bounds(slack, i, d[labels[i]], second, b);
+  });
+  b.evaluations += tightened + static_cast<std::int64_t>(computed) * k;
 }
 
 // Gives empty Euclidean clusters the points farthest from their centres. A point is taken
@@ -275,16 +567,45 @@ double inertia(const Data<S>& data, const RowMatrixD& centres, const Labels& lab
   return total;
 }
 
+bool has_empty(const Labels& labels, Index k) {
+  std::vector<char> used(k, 0);
+  for (int l : labels) used[l] = 1;
+  return std::find(used.begin(), used.end(), 0) != used.end();
+}
+
 template <class S>
-KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions& o, double tol) {
+KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions& o, double tol, bool bounded) {
   const Index m = data.x.rows();
+  const Index k = centres.rows();
   Labels labels(m, -1), previous(m, -1);
   std::vector<double> nearest(m);
+  Bounds bounds;
+  if (bounded) {
+    bounds.upper.resize(m);
+    bounds.lower.resize(m);
+  }
+  std::int64_t lloyd_evaluations = 0;
+  // With bounds, the first E-step computes every distance; later ones skip proven points.
+  auto e_step = [&] {
+    if (!bounded) {
+      assign(data, centres, labels, nearest);
+      lloyd_evaluations += static_cast<std::int64_t>(m) * k;
+    } else if (bounds.centres.rows() == 0) {
+      assign(data, centres, labels, nearest, &bounds);
+    } else {
+      assign_bounded(data, centres, labels, bounds);
+    }
+  };
   bool settled = false;
   int iterations = 0;
   while (iterations < o.max_iter) {
     ++iterations;
-    assign(data, centres, labels, nearest);
+    e_step();
+    // Relocating an empty Euclidean cluster reads every point's computed distance to its
+    // centre, which the bounded step does not have: compute them all, as Lloyd does.
+    if (bounded && !data.spherical && iterations > 1 && has_empty(labels, k)) {
+      assign(data, centres, labels, nearest, &bounds);
+    }
     const RowMatrixD before = centres;
     const bool relocated = update_centres(data, labels, nearest, centres);
     if (labels == previous && !relocated) {
@@ -295,12 +616,13 @@ KMeansResult lloyd(const Data<S>& data, RowMatrixD centres, const KMeansOptions&
     if (shift <= tol) break;
     previous = labels;
   }
-  if (!settled) assign(data, centres, labels, nearest);
+  if (!settled) e_step();
   KMeansResult result;
   result.inertia = inertia(data, centres, labels);
   result.labels = std::move(labels);
   result.centres = std::move(centres);
   result.iterations = iterations;
+  result.distance_evaluations = bounded ? bounds.evaluations : lloyd_evaluations;
   return result;
 }
 
@@ -327,12 +649,17 @@ KMeansResult run_kmeans(const RowMatrix<S>& points, const KMeansOptions& o) {
   const Data<S> data = prepare(points, o);
   const double tol = o.tol * data_scale(data);
   Random master(o.seed);
+  const bool bounded = o.algorithm == KMeansAlgorithm::Hamerly ||
+                       (o.algorithm == KMeansAlgorithm::Automatic && o.k >= kHamerlyMinK);
+  std::int64_t evaluations = 0;
   KMeansResult best;
   for (int restart = 0; restart < o.n_init; ++restart) {
     Random rng(master.bits());
-    KMeansResult run = lloyd(data, seed_centres(data, o.k, rng), o, tol);
+    KMeansResult run = lloyd(data, seed(data, o, rng), o, tol, bounded);
+    evaluations += run.distance_evaluations;
     if (restart == 0 || run.inertia < best.inertia) best = std::move(run);  // ties: earliest
   }
+  best.distance_evaluations = evaluations;
   if (o.spherical) drop_empty_centres(best);
   return best;
 }

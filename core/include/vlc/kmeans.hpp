@@ -7,6 +7,17 @@
 
 namespace vlc {
 
+// How the Lloyd iterations find each point's nearest centre. Both give the same labels,
+// centres and iteration counts (see core/src/kmeans.cpp); only the work differs.
+enum class KMeansAlgorithm {
+  Automatic,  // Hamerly from kHamerlyMinK centres, Lloyd below
+  Lloyd,      // every point against every centre, every iteration
+  Hamerly,    // distance bounds skip the points whose nearest centre provably did not change
+};
+
+// Automatic picks Hamerly from this many centres (bench/README.md, "k-means at scale").
+constexpr int kHamerlyMinK = 32;
+
 struct KMeansOptions {
   int k = 2;
   int n_init = 10;          // restarts; the lowest inertia wins (ties: the earliest)
@@ -14,6 +25,10 @@ struct KMeansOptions {
   double tol = 1e-6;        // stop when no centre moves more than tol (squared, relative to data scale)
   std::uint64_t seed = 0;
   bool spherical = false;   // centres renormalised to unit length, cosine assignment (§1 step 3)
+  KMeansAlgorithm algorithm = KMeansAlgorithm::Automatic;
+  // k-means++ seeding runs on a uniform sample of this many points (clamped to [k, M]).
+  // 0: automatic — every point while M·k ≤ 2^27, above that max(2^27 / k, 32 k) points.
+  std::int64_t seed_sample = 0;
 };
 
 struct KMeansResult {
@@ -21,6 +36,9 @@ struct KMeansResult {
   RowMatrixD centres;       // k×D (spherical: unit rows)
   double inertia = 0;       // Σ squared distance (spherical: Σ (1 − cos))
   int iterations = 0;       // of the winning restart
+  // Point–centre distances the iterations evaluated, over all restarts (seeding excluded):
+  // Lloyd M·k per assignment; Hamerly fewer.
+  std::int64_t distance_evaluations = 0;
 };
 
 KMeansResult kmeans(const RowMatrixF& points, const KMeansOptions& options);
