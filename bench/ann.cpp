@@ -1,20 +1,23 @@
-// vlc_bench_ann — the NTK candidate search (ntk_ann.hpp) against the exact ε-sparse path
-// (ntk_sparse.hpp), both run in this process on the same CLIP-faithful data
+// vlc_bench_ann — the NTK candidate search (ntk_ann.hpp) against the exact path
+// (ntk_sparse.hpp: on this data the dense tiles of ntk_neighbours_dense; with --walk also the
+// ε-sparse walk over the inverted noun index), all run in this process on the same CLIP-faithful data
 // (vlc/clip_faithful.hpp, the quality benchmark's generator) with the noun filter's kept
 // nouns (§1, true K), B = 7 templates, q = 30.
 //
 //   build/native/vlc_bench_ann [--taxonomy models/vocab/clip_faithful_taxonomy.tsv]
 //       [--settings stl10,dogs,cifar20] [--sizes 2000,10000] [--candidates 0] [--ef-construction 100]
-//       [--ef-search 0] [--exact-rows 0]
+//       [--ef-search 0] [--exact-rows 0] [--walk]
 //
 // --exact-rows R > 0: the exact lists of R rows only (four evenly spaced slices of R/4 rows,
 // SparseNtkOptions::row_begin/row_end), for sizes where all M rows take too long; recall is
 // then measured on those rows and the exact time is that run's time × M / R (marked "~").
-// Prints one markdown table row per setting × M: kept nouns, seconds of both paths (wall),
-// the ratio, recall@q (share of the exact top-q lists found, all templates) and the worst
+// --walk: also time the ε-sparse walk (SparseNtkOptions::dense_walk = ∞) on the same rows.
+// Prints one markdown table row per setting × M: kept nouns, seconds of each path (wall),
+// the ratio exact / ann, recall@q (share of the exact top-q lists found, all templates) and the worst
 // template's recall. Not a test: no timing is asserted; recall is asserted by
 // tests/test_ntk_ann.cpp on a small instance.
 #include <chrono>
+#include <limits>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> settings = {"stl10", "dogs", "cifar20"};
   std::vector<std::string> sizes = {"2000", "10000"};
   vlc::AnnOptions ann;
+  bool walk = false;
   int exact_rows = 0;
   const bool args_ok = vlc::bench::read_args(argc, argv, "vlc_bench_ann", [&](const std::string& arg, const auto& value) {
     if (arg == "--taxonomy") taxonomy_path = value();
@@ -66,14 +70,15 @@ int main(int argc, char** argv) {
     else if (arg == "--ef-search") ann.ef_search = std::stoi(value());
     else if (arg == "--links") ann.links = std::stoi(value());
     else if (arg == "--exact-rows") exact_rows = std::stoi(value());
+    else if (arg == "--walk") walk = true;
     else return false;
     return true;
   });
   if (!args_ok) return 2;
   try {
     const vlc::Taxonomy tax = vlc::bench::read_taxonomy(taxonomy_path);
-    std::printf("| setting | M | kept nouns | exact s | ann s | exact s / ann s | recall@30 | worst template | ANN pairs/row |\n"
-                "|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| setting | M | kept nouns | walk s | exact s | ann s | exact s / ann s | recall@30 | worst template | ANN pairs/row |\n"
+                "|---|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
     for (const auto& setting : settings) {
       for (const auto& size : sizes) {
@@ -108,6 +113,24 @@ int main(int argc, char** argv) {
         }
         double exact_seconds = seconds_since(t_exact);
         if (sampled) exact_seconds *= double(m) / double(rows.size());
+        double walk_seconds = -1;
+        if (walk) {  // the same rows by the ε-sparse walk
+          vlc::SparseNtkOptions walk_o = exact_o;
+          walk_o.dense_walk = std::numeric_limits<double>::infinity();
+          const auto t_walk = std::chrono::steady_clock::now();
+          if (!sampled) {
+            walk_o.row_begin = 0;
+            walk_o.row_end = -1;
+            vlc::ntk_neighbours_sparse(data.images, nouns, walk_o);
+          } else {
+            for (int s = 0; s < 4; ++s) {
+              walk_o.row_begin = static_cast<int>(static_cast<std::int64_t>(s) * m / 4);
+              walk_o.row_end = walk_o.row_begin + exact_rows / 4;
+              vlc::ntk_neighbours_sparse(data.images, nouns, walk_o);
+            }
+          }
+          walk_seconds = seconds_since(t_walk) * (sampled ? double(m) / double(rows.size()) : 1.0);
+        }
 
         vlc::SparseNtkOptions ann_o;
         ann_o.candidates = vlc::NtkCandidates::Ann;
@@ -133,8 +156,10 @@ int main(int argc, char** argv) {
           worst = std::min(worst, r);
           pairs += stats[b].candidate_pairs;
         }
-        std::printf("| %s | %d | %zu | %s%.1f | %.1f | %s%.2f | %.4f | %.4f | %.0f |\n", setting.c_str(), m,
-                    kept.kept.size(), sampled ? "~" : "", exact_seconds, ann_seconds, sampled ? "~" : "", exact_seconds / ann_seconds,
+        const std::string walk_cell =
+            walk_seconds < 0 ? "—" : (sampled ? "~" : "") + std::to_string(walk_seconds).substr(0, std::to_string(walk_seconds).find('.') + 2);
+        std::printf("| %s | %d | %zu | %s | %s%.1f | %.1f | %s%.2f | %.4f | %.4f | %.0f |\n", setting.c_str(), m,
+                    kept.kept.size(), walk_cell.c_str(), sampled ? "~" : "", exact_seconds, ann_seconds, sampled ? "~" : "", exact_seconds / ann_seconds,
                     mean, worst, double(pairs) / double(nouns.size()) / double(m));
         std::fflush(stdout);
       }

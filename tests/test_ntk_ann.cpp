@@ -160,7 +160,7 @@ TEST_CASE("NTK candidates auto: the exact path below auto_min_m and on peaked da
           "[ntk][ntk-ann]") {
   const NtkInput& in = small_input();
   std::vector<vlc::SparseNtkStats> stats;
-  // Default auto_min_m (10 000) > M = 1200: the exact path, bit-identical to candidates = exact.
+  // Default auto_min_m (30 000) > M = 1200: the exact path, bit-identical to candidates = exact.
   const auto automatic = vlc::ntk_neighbours_sparse(in.images, in.nouns, with(vlc::NtkCandidates::Auto), &stats);
   const auto exact = vlc::ntk_neighbours_sparse(in.images, in.nouns, with(vlc::NtkCandidates::Exact));
   REQUIRE_FALSE(stats[0].approximate);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include "support/dense_reference.hpp"
 #include "vlc/ntk.hpp"
 #include "vlc/ntk_sparse.hpp"
@@ -101,6 +102,67 @@ TEST_CASE("ε-sparse NTK: rows that cannot be proven fall back to the dense tile
       REQUIRE(compare_with_dense(data, sparse, o.q, b, o.tau) >= 495);
     }
   }
+}
+
+TEST_CASE("flat softmaxes take the dense tiles: the dense tile lists, every row and pair counted",
+          "[ntk][ntk-sparse][ntk-dense]") {
+  // τ = 0.5 on this data: every noun stays above ε for every image, so the walk would visit
+  // each pair once per noun (its estimate ≈ N = 160 ≥ dense_walk).
+  const auto data = peaked_data(600, 8, 35);
+  vlc::SparseNtkOptions o;
+  o.q = 12;
+  o.tau = 0.5;
+  REQUIRE(vlc::estimated_sparse_walk(data.images, data.templates, o.tau, o.epsilon) >= o.dense_walk);
+  std::vector<vlc::SparseNtkStats> stats;
+  const auto tiles = vlc::ntk_neighbours_sparse(data.images, data.templates, o, &stats);
+  REQUIRE(tiles.size() == data.templates.size());
+  for (std::size_t b = 0; b < tiles.size(); ++b) {
+    INFO("template " << b);
+    REQUIRE(stats[b].fallback_rows == 600);
+    REQUIRE(stats[b].candidate_pairs == 600LL * 599);
+    REQUIRE_FALSE(stats[b].approximate);
+    REQUIRE(compare_with_dense(data, tiles, o.q, static_cast<int>(b), o.tau) >= 594);
+  }
+  // The walk on the same data (dense_walk = ∞) gives the same lists up to near-ties.
+  vlc::SparseNtkOptions walk = o;
+  walk.dense_walk = std::numeric_limits<double>::infinity();
+  std::vector<vlc::SparseNtkStats> walk_stats;
+  const auto walked = vlc::ntk_neighbours_sparse(data.images, data.templates, walk, &walk_stats);
+  for (std::size_t b = 0; b < tiles.size(); ++b) {
+    REQUIRE(walk_stats[b].fallback_rows < 600);  // proven by the walk, not the tiles
+    REQUIRE(compare_with_dense(data, walked, o.q, static_cast<int>(b), o.tau) >= 594);
+  }
+  // Row blocks (the MPI build's split), one of a single row: each row's list is the whole run's.
+  // As in the ε-sparse split above, a tile's GEMM has other rows beside a row than in the whole
+  // run, so a value may move by a few ulps and an index swap with an equal-K neighbour.
+  const int cuts[] = {0, 255, 256, 413, 600};
+  int swapped = 0, compared = 0;
+  for (int c = 0; c + 1 < 5; ++c) {
+    vlc::SparseNtkOptions part_o = o;
+    part_o.row_begin = cuts[c];
+    part_o.row_end = cuts[c + 1];
+    const auto part = vlc::ntk_neighbours_sparse(data.images, data.templates, part_o);
+    for (std::size_t b = 0; b < tiles.size(); ++b)
+      for (int i = 0; i < 600; ++i) {
+        INFO("cut " << c << " template " << b << " row " << i);
+        const bool inside = i >= cuts[c] && i < cuts[c + 1];
+        for (int t = 0; t < o.q; ++t) {
+          if (!inside) {
+            REQUIRE(part[b].row_index(i)[t] == -1);
+            continue;
+          }
+          REQUIRE(part[b].row_value(i)[t] == Approx(tiles[b].row_value(i)[t]).epsilon(1e-5));
+          swapped += part[b].row_index(i)[t] != tiles[b].row_index(i)[t];
+          ++compared;
+        }
+      }
+  }
+  INFO(swapped << " of " << compared << " list entries swapped with an equal-K neighbour");
+  REQUIRE(swapped <= compared / 1000);
+  vlc::SparseNtkOptions bad = o;
+  bad.dense_walk = -1;
+  REQUIRE_THROWS_WITH(vlc::ntk_neighbours_sparse(data.images, data.templates, bad),
+                      Catch::Contains("dense_walk = -1 must not be negative"));
 }
 
 TEST_CASE("ntk_affinities gives one mutual-kNN graph per template", "[ntk][ntk-sparse]") {

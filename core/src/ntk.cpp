@@ -23,6 +23,28 @@ RowMatrixF semantic_softmax(const RowMatrixF& images, const RowMatrixF& nouns, d
   return soft;
 }
 
+void semantic_softmax_rows(const RowMatrixF& images, const RowMatrixF& nouns, Eigen::Index begin, Eigen::Index rows,
+                           float inv_tau, RowMatrixF& out) {
+  out.noalias() = images.middleRows(begin, rows) * nouns.transpose();
+  for (Eigen::Index r = 0; r < rows; ++r) dm::softmax_row(out.row(r).data(), static_cast<int>(out.cols()), inv_tau);
+}
+
+RowMatrixF semantic_softmax_blocked(const RowMatrixF& images, const RowMatrixF& nouns, double tau) {
+  const Eigen::Index m = images.rows();
+  const float inv_tau = static_cast<float>(1.0 / tau);
+  RowMatrixF soft;
+  resize_safely(soft, m, nouns.rows());
+  const std::int64_t blocks = (m + kSoftmaxBlock - 1) / kSoftmaxBlock;
+  parallel_tasks(blocks, [&](std::int64_t blk) {
+    const Eigen::Index b0 = blk * kSoftmaxBlock;
+    const Eigen::Index rows = std::min<Eigen::Index>(kSoftmaxBlock, m - b0);
+    RowMatrixF part;
+    semantic_softmax_rows(images, nouns, b0, rows, inv_tau, part);
+    soft.middleRows(b0, rows) = part;
+  });
+  return soft;
+}
+
 void ntk_tile(const RowMatrixF& images, const RowMatrixF& soft, double tau, int begin, int end, RowMatrixF& out) {
   const int rows = end - begin;
   // Eq. 8: K = (1/τ²) · U ⊙ V with U = Z Zᵀ (visual proximity) and V = S Sᵀ (semantic overlap).

@@ -139,15 +139,7 @@ class Index {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
 };
 
-constexpr int kSoftBlock = 256;
-
-// softmax(W z / τ) for rows [begin, begin + rows): semantic_softmax's arithmetic (GEMM, then
-// dm::softmax_row), as ntk_sparse.cpp computes it.
-void softmax_rows(const RowMatrixF& z, const RowMatrixF& w, Eigen::Index begin, Eigen::Index rows, float inv_tau,
-                  RowMatrixF& out) {
-  out.noalias() = z.middleRows(begin, rows) * w.transpose();
-  for (Eigen::Index r = 0; r < rows; ++r) dm::softmax_row(out.row(r).data(), static_cast<int>(out.cols()), inv_tau);
-}
+constexpr int kSoftBlock = kSoftmaxBlock;
 
 // One template's joint index (ntk_ann.hpp): rows x_j = [z_j, λ s_j, √(R² − ‖z_j‖² − λ²‖s_j‖²)],
 // all of norm R, with λ² = 1 / mean ‖s_i‖² so that both parts weigh alike in the graph, and
@@ -163,17 +155,8 @@ JointIndex build_joint_index(const RowMatrixF& z, const RowMatrixF& w, double ta
   const int m = static_cast<int>(z.rows());
   const int d = static_cast<int>(z.cols());
   const int n = static_cast<int>(w.rows());
-  const float inv_tau = static_cast<float>(1.0 / tau);
   JointIndex j;
-  resize_safely(j.soft, m, n);
-  const int blocks = (m + kSoftBlock - 1) / kSoftBlock;
-  parallel_tasks(blocks, [&](std::int64_t blk) {
-    const int b0 = static_cast<int>(blk) * kSoftBlock;
-    const int rows = std::min(kSoftBlock, m - b0);
-    RowMatrixF part;
-    softmax_rows(z, w, b0, rows, inv_tau, part);
-    j.soft.middleRows(b0, rows) = part;
-  });
+  j.soft = semantic_softmax_blocked(z, w, tau);
   std::vector<float> z2(m), s2(m);
   parallel_for(0, m, [&](std::int64_t i) {
     z2[i] = fixed_dot(z.row(i).data(), z.row(i).data(), d);
@@ -243,7 +226,7 @@ double estimated_sparse_walk(const RowMatrixF& images, const std::vector<RowMatr
     RowMatrixF soft;
     for (int b0 = 0; b0 < sample; b0 += kSoftBlock) {
       const int rows = std::min(kSoftBlock, sample - b0);
-      softmax_rows(z, w, b0, rows, inv_tau, soft);
+      semantic_softmax_rows(z, w, b0, rows, inv_tau, soft);
       for (int r = 0; r < rows; ++r)
         for (Eigen::Index l = 0; l < soft.cols(); ++l) count[l] += soft(r, l) > epsilon;
     }

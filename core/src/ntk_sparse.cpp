@@ -28,15 +28,7 @@ struct SparseSoft {
   std::vector<int> p_image;
 };
 
-constexpr int kSoftBlock = 256;
-
-// softmax(W z / τ) for rows [begin, begin + rows) into `out` (rows × N): the arithmetic of
-// semantic_softmax (GEMM, then dm::softmax_row).
-void softmax_rows(const RowMatrixF& z, const RowMatrixF& w, Eigen::Index begin, Eigen::Index rows, float inv_tau,
-                  RowMatrixF& out) {
-  out.noalias() = z.middleRows(begin, rows) * w.transpose();
-  for (Eigen::Index r = 0; r < rows; ++r) dm::softmax_row(out.row(r).data(), static_cast<int>(out.cols()), inv_tau);
-}
+constexpr int kSoftBlock = kSoftmaxBlock;
 
 SparseSoft sparsify(const RowMatrixF& z, const RowMatrixF& w, double tau, float eps, float eps_v) {
   const int m = static_cast<int>(z.rows());
@@ -54,7 +46,7 @@ SparseSoft sparsify(const RowMatrixF& z, const RowMatrixF& w, double tau, float 
     const int begin = static_cast<int>(blk) * kSoftBlock;
     const int rows = std::min(kSoftBlock, m - begin);
     RowMatrixF soft;
-    softmax_rows(z, w, begin, rows, inv_tau, soft);
+    semantic_softmax_rows(z, w, begin, rows, inv_tau, soft);
     auto& cn = c_noun[blk];
     auto& cv = c_val[blk];
     auto& vn = v_noun[blk];
@@ -155,7 +147,7 @@ void dense_fallback(const RowMatrixF& z, const RowMatrixF& w, double tau, int q,
       const int b0 = static_cast<int>(t) * kSoftBlock;
       const int rows_t = std::min(kSoftBlock, cols - b0);
       RowMatrixF part;
-      softmax_rows(z, w, col0 + b0, rows_t, inv_tau, part);
+      semantic_softmax_rows(z, w, col0 + b0, rows_t, inv_tau, part);
       sj.middleRows(b0, rows_t) = part;
     });
     for (int r0 = 0; r0 < f; r0 += kRowChunk) {
@@ -191,6 +183,14 @@ bool use_ann(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns, con
   return false;
 }
 
+// The exact lists from dense tiles instead of the walk: when the estimated walk is at least
+// dense_walk · M² (row, posting) entries (SparseNtkOptions::dense_walk).
+bool use_dense_tiles(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns, const SparseNtkOptions& o) {
+  if (o.dense_walk == 0) return true;
+  if (!std::isfinite(o.dense_walk)) return false;
+  return estimated_sparse_walk(images, nouns, o.tau, o.epsilon) >= o.dense_walk;
+}
+
 }  // namespace
 
 void check_ntk_search_inputs(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
@@ -216,7 +216,9 @@ std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const st
   check_ntk_search_inputs(images, nouns, o);
   require(o.epsilon >= 0 && o.value_epsilon >= 0 && o.value_epsilon <= o.epsilon,
           "NTK: need 0 ≤ value_epsilon ≤ epsilon");
+  require(o.dense_walk >= 0, "NTK: dense_walk = ", o.dense_walk, " must not be negative");
   if (!o.force_dense && use_ann(images, nouns, o)) return ntk_neighbours_ann(images, nouns, o, stats);
+  if (!o.force_dense && use_dense_tiles(images, nouns, o)) return ntk_neighbours_dense(images, nouns, o, stats);
   const int m = static_cast<int>(images.rows());
   const int d = static_cast<int>(images.cols());
   const int nb = static_cast<int>(nouns.size());

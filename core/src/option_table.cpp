@@ -174,8 +174,9 @@ std::vector<OptionRow> make_table() {
               "cluster names: candidates reported after the name."),
       choice("ntk_candidates", [](const O& o) { return ntk_candidates_name(o.ntk_candidates); },
              [](O& o, const std::string& s) { o.ntk_candidates = parse_ntk_candidates(s); }, ntk_candidates_names,
-             "NTK neighbour search: exact (the ε-sparse path), ann (HNSW candidates rescored exactly, recall in "
-             "bench/README.md) or auto (ann from 10 000 images when the exact path would be dense)."),
+             "NTK neighbour search: exact (exact lists: the ε-sparse walk, or dense tiles when the softmax is flat), "
+             "ann (HNSW candidates rescored exactly, recall in bench/README.md) or auto (ann from 30 000 images "
+             "when the softmax is flat)."),
       seed("seed", [](O& o) -> std::uint64_t& { return o.seed; }, "random seed: the same seed gives the same labels."),
       native_only(choice(
           "device", [](const O& o) { return device_name(o.device); },

@@ -59,7 +59,7 @@ struct Options {
   Method method = Method::NtkRad;
   double tau = 0.04;        // Eq. 7
   int q = 30;               // neighbours
-  // §2's candidate search (ntk_ann.hpp): exact (the ε-sparse path), ann (HNSW candidates,
+  // §2's candidate search (ntk_ann.hpp): exact (the ε-sparse walk or dense tiles), ann (HNSW candidates,
   // rescored exactly) or auto (ann from AnnOptions::auto_min_m images when the softmax is flat).
   NtkCandidates ntk_candidates = NtkCandidates::Auto;
   double tau_rbf = 0;       // RBF scale; ≤ 0: self-tuning (see baselines.hpp)

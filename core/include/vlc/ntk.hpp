@@ -22,6 +22,16 @@ struct NtkOptions {
 // s_i = softmax(W z_i / τ) for every image: M×N, rows sum to 1 (stable: row max subtracted).
 RowMatrixF semantic_softmax(const RowMatrixF& images, const RowMatrixF& nouns, double tau);
 
+// s_i for rows [begin, begin + rows) into `out` (rows × N), inv_tau = 1/τ: one GEMM, then
+// dm::softmax_row. The candidate searches (ntk_sparse.hpp, ntk_ann.hpp) call it on fixed blocks
+// of rows, so a row's softmax does not depend on the thread count.
+void semantic_softmax_rows(const RowMatrixF& images, const RowMatrixF& nouns, Eigen::Index begin, Eigen::Index rows,
+                           float inv_tau, RowMatrixF& out);
+
+// s_i of every image by semantic_softmax_rows over blocks of kSoftmaxBlock rows (in parallel).
+constexpr int kSoftmaxBlock = 256;
+RowMatrixF semantic_softmax_blocked(const RowMatrixF& images, const RowMatrixF& nouns, double tau);
+
 // K(i,j) = (1/τ²)(z_i·z_j)(s_i·s_j) for rows [begin,end) × all columns (Eq. 8).
 void ntk_tile(const RowMatrixF& images, const RowMatrixF& soft, double tau, int begin, int end, RowMatrixF& out);
 

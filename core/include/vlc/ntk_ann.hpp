@@ -4,7 +4,7 @@
 // Why: the ε-sparse path (ntk_sparse.hpp) evaluates only pairs that share a noun with
 // s_in > ε. On CLIP-like data whose softmax is flat (the CLIP-faithful generator: the top
 // noun carries 6–8% of the mass over the kept nouns, every kept noun stays above ε for every
-// image) every pair shares every noun, and the path is the dense O(M²) one.
+// image) every pair shares every noun, and the exact lists cost O(M²) (the dense tiles).
 //
 // What the product kernel K(i,j) = (1/τ²) u v, u = z_i·z_j, v = s_i·s_j, needs: its top-q are
 // pairs good in both factors, and neither factor alone ranks them. Measured on the
@@ -46,7 +46,7 @@ namespace vlc {
 
 // How the NTK neighbour lists get their candidates (NtkOptions / SparseNtkOptions::candidates).
 enum class NtkCandidates {
-  Exact,  // the ε-sparse exact path (ntk_sparse.hpp), dense where the softmax is flat
+  Exact,  // exact lists (ntk_sparse.hpp): the ε-sparse walk, or dense tiles where the softmax is flat
   Ann,    // HNSW candidates rescored exactly (this header)
   Auto,   // Ann when M ≥ AnnOptions::auto_min_m and the ε-sparse path would be near-dense
 };
@@ -62,12 +62,15 @@ struct AnnOptions {
   int ef_construction = 100;  // hnswlib's efConstruction
   int ef_search = 0;          // hnswlib's ef at query time; 0 = 2c (never below c + 1)
   std::uint64_t seed = 0;     // the node levels of both indices (vlc::cluster: Options::seed)
-  // Auto: the approximate path only from this M on (the measured crossover, bench/README.md)
-  // and only when the ε-sparse path would visit at least auto_walk · M² (row, posting)
-  // entries, i.e. do the dense path's work or more (estimated on ≤ 2048 evenly spaced rows:
-  // Σ_n f_n², f_n the share of images with s_n > ε). CLIP-faithful data: ≈ N, 55–230; bench/run's
-  // synthetic data (peaked): 0.04, so it keeps the exact path at every M.
-  int auto_min_m = 10000;
+  // Auto: the approximate path only from this M on and only when the ε-sparse path would visit
+  // at least auto_walk · M² (row, posting) entries, i.e. do the dense path's work or more
+  // (estimated on ≤ 2048 evenly spaced rows: Σ_n f_n², f_n the share of images with s_n > ε).
+  // CLIP-faithful data: ≈ N, 55–230; bench/run's synthetic data (peaked): 0.04, so it keeps the
+  // exact path at every M. 30 000: below it the exact dense tiles (ntk_neighbours_dense) are
+  // faster than this path on every CLIP-faithful setting measured (bench/README.md: at 20 000,
+  // 15.6 s against 65 s with 97 nouns, 30 s against 46 s with 275 nouns, whose ANN recall is
+  // already 0.989 there); their cost grows as M², this path's as M log M.
+  int auto_min_m = 30000;
   double auto_walk = 1.0;
 };
 

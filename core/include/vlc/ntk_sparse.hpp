@@ -45,6 +45,12 @@ struct SparseNtkOptions {
   int block_rows = 128;         // rows per Gram block
   int fallback_columns = 2048;  // column block of the dense fallback
   bool force_dense = false;     // every row through the dense fallback (tests, timing)
+  // The exact lists come from dense tiles for all templates at once (ntk_neighbours_dense)
+  // instead of the walk over the inverted index when the estimated walk (estimated_sparse_walk,
+  // (row, posting) entries per M² pairs) is at least this: on flat softmaxes every pair is
+  // visited once per shared noun, which costs more than the tiles' blocked GEMMs
+  // (bench/README.md, "NTK candidate search"). 0 = always the tiles; infinity = never.
+  double dense_walk = 4.0;
   // Only the lists of rows [row_begin, row_end) are computed (against all M images); the
   // others stay empty (index −1). −1 = M. One rank's share in the MPI build (native/mpi/):
   // each list depends on its own row only, so the split does not change any list.
@@ -81,6 +87,16 @@ void check_ntk_search_inputs(const RowMatrixF& images, const std::vector<RowMatr
 std::vector<Neighbours> ntk_neighbours_sparse(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
                                               const SparseNtkOptions& options,
                                               std::vector<SparseNtkStats>* stats = nullptr);
+
+// The exact lists by dense tiles, all templates at once: per tile of rows × columns the Gram
+// U = Z_r Z_cᵀ (once for every template), then V = S_r S_cᵀ and K = U ⊙ V / τ² (Eq. 8) per
+// template, merged into each row's running top-q. O(M² (d + Σ_b N_b)) multiply-adds, all of
+// them in blocked GEMMs; memory O(M Σ_b N_b) for the softmax rows plus per-thread tiles, nothing
+// O(M²). Same contract and options (rows, q, τ) as ntk_neighbours_sparse; the stats count every
+// row as computed by the dense tiles (fallback_rows) and every pair as evaluated.
+std::vector<Neighbours> ntk_neighbours_dense(const RowMatrixF& images, const std::vector<RowMatrixF>& nouns,
+                                             const SparseNtkOptions& options,
+                                             std::vector<SparseNtkStats>* stats = nullptr);
 
 // The mutual-kNN NTK affinities of all templates (as ntk_affinity, one per template), from
 // options.backend's ntk_neighbours_sparse (the CPU's when none is given): the one dispatch
