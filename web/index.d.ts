@@ -294,9 +294,9 @@ export interface CoreOptions {
   /** Cluster names: candidates reported after the name. Default 3; an integer in 0..1000. */
   runnersUp?: number;
   /**
-   * NTK neighbour search: exact (the ε-sparse path), ann (HNSW candidates rescored exactly, recall
-   * in bench/README.md) or auto (ann from 10 000 images when the exact path would be dense).
-   * Default 'auto'; one of exact, ann, auto.
+   * NTK neighbour search: exact (exact lists: the ε-sparse walk, or dense tiles when the softmax
+   * is flat), ann (HNSW candidates rescored exactly, recall in bench/README.md) or auto (ann from
+   * 30 000 images when the softmax is flat). Default 'auto'; one of exact, ann, auto.
    */
   ntkCandidates?: 'exact' | 'ann' | 'auto';
   /**
