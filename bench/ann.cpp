@@ -6,7 +6,7 @@
 //
 //   build/native/vlc_bench_ann [--taxonomy models/vocab/clip_faithful_taxonomy.tsv]
 //       [--settings stl10,dogs,cifar20] [--sizes 2000,10000] [--candidates 0] [--ef-construction 100]
-//       [--ef-search 0] [--exact-rows 0] [--walk]
+//       [--ef-search 0] [--semantic-dims 64] [--exact-rows 0] [--walk]
 //
 // --exact-rows R > 0: the exact lists of R rows only (four evenly spaced slices of R/4 rows,
 // SparseNtkOptions::row_begin/row_end), for sizes where all M rows take too long; recall is
@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     else if (arg == "--ef-construction") ann.ef_construction = std::stoi(value());
     else if (arg == "--ef-search") ann.ef_search = std::stoi(value());
     else if (arg == "--links") ann.links = std::stoi(value());
+    else if (arg == "--semantic-dims") ann.semantic_dims = std::stoi(value());
     else if (arg == "--exact-rows") exact_rows = std::stoi(value());
     else if (arg == "--walk") walk = true;
     else return false;

@@ -94,6 +94,39 @@ TEST_CASE("HNSW candidates rescored exactly find ≥ 99.5% of the exact NTK list
   }
 }
 
+TEST_CASE("NTK ann: the joint index's low-rank stand-in for s keeps the recall; the lists stay exact K",
+          "[ntk][ntk-ann]") {
+  // semantic_dims = r < N: the index holds P s_j (top r eigenvectors of SᵀS) instead of s_j.
+  // Recall is measured against the exact lists; r = N (no projection) is the reference.
+  const NtkInput& in = small_input();
+  const int m = static_cast<int>(in.images.rows());
+  const int n = static_cast<int>(in.nouns[0].rows());
+  REQUIRE(n > 24);
+  const auto exact = vlc::ntk_neighbours_sparse(in.images, in.nouns, with(vlc::NtkCandidates::Exact));
+  auto mean_recall = [&](int dims) {
+    auto o = with(vlc::NtkCandidates::Ann);
+    o.ann.semantic_dims = dims;
+    const auto ann = vlc::ntk_neighbours_sparse(in.images, in.nouns, o);
+    double r = 0;
+    for (std::size_t b = 0; b < ann.size(); ++b) {
+      r += recall(exact[b], ann[b], 0, m) / double(ann.size());
+      // Every kept entry is an exact K: where a neighbour is in both lists, the values agree.
+      for (int i = 0; i < m; i += 7)
+        for (int t = 0; t < 30; ++t)
+          for (int u = 0; u < 30; ++u)
+            if (ann[b].row_index(i)[u] == exact[b].row_index(i)[t])
+              REQUIRE(std::abs(ann[b].row_value(i)[u] - exact[b].row_value(i)[t]) <=
+                      1e-4f * std::abs(exact[b].row_value(i)[t]) + 1e-3f);
+    }
+    return r;
+  };
+  const double full = mean_recall(0), r24 = mean_recall(24);
+  std::printf("[ntk-ann] stl10 M = %d, N = %d: recall@30 %.4f with all nouns, %.4f with r = 24\n", m, n, full, r24);
+  REQUIRE(full >= 0.995);
+  REQUIRE(r24 >= 0.99);
+  REQUIRE(r24 >= full - 0.01);
+}
+
 TEST_CASE("NTK ann: a fixed seed gives the same lists (any thread count, any row split; native = WASM)",
           "[ntk][ntk-ann][determinism]") {
   const NtkInput& in = small_input();
@@ -215,6 +248,7 @@ TEST_CASE("NTK candidates: bad option values give clear errors", "[ntk][ntk-ann]
   bad([](vlc::AnnOptions& a) { a.ef_construction = 0; }, "ef_construction = 0 must be at least 1");
   bad([](vlc::AnnOptions& a) { a.ef_search = -5; }, "ef_search = -5 must be 0");
   bad([](vlc::AnnOptions& a) { a.auto_min_m = -1; }, "auto_min_m = -1 must not be negative");
+  bad([](vlc::AnnOptions& a) { a.semantic_dims = -2; }, "semantic_dims = -2 must be 0 (all nouns) or positive");
   bad([](vlc::AnnOptions& a) { a.auto_walk = std::nan(""); }, "auto_walk = nan must be a finite number");
   // q ≥ M is the shared contract's error on the ANN path too.
   auto o = with(vlc::NtkCandidates::Ann);

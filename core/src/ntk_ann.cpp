@@ -8,6 +8,7 @@
 #include <hnswlib/hnswlib.h>
 
 #include "vlc/ntk_ann.hpp"
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -42,6 +43,7 @@ void validate_ann_options(const AnnOptions& a, int q) {
   require(a.links >= 2 && a.links <= 256, "NTK ann: links = ", a.links, " must be in [2, 256]");
   require(a.ef_construction >= 1, "NTK ann: ef_construction = ", a.ef_construction, " must be at least 1");
   require(a.ef_search >= 0, "NTK ann: ef_search = ", a.ef_search, " must be 0 (= 2 candidates) or positive");
+  require(a.semantic_dims >= 0, "NTK ann: semantic_dims = ", a.semantic_dims, " must be 0 (all nouns) or positive");
   require(a.auto_min_m >= 0, "NTK ann: auto_min_m = ", a.auto_min_m, " must not be negative");
   require(std::isfinite(a.auto_walk) && a.auto_walk >= 0, "NTK ann: auto_walk = ", a.auto_walk,
           " must be a finite number ≥ 0");
@@ -141,14 +143,36 @@ class Index {
 
 constexpr int kSoftBlock = kSoftmaxBlock;
 
-// One template's joint index (ntk_ann.hpp): rows x_j = [z_j, λ s_j, √(R² − ‖z_j‖² − λ²‖s_j‖²)],
-// all of norm R, with λ² = 1 / mean ‖s_i‖² so that both parts weigh alike in the graph, and
-// `soft` = the M×N softmax rows themselves for the rescoring.
+// One template's joint index (ntk_ann.hpp): rows x_j = [z_j, λ p_j, √(R² − ‖z_j‖² − λ²‖p_j‖²)],
+// all of norm R, with p_j = P s_j (or s_j itself when N ≤ r) and λ² = 1 / mean ‖p_i‖² so that
+// both parts weigh alike in the graph; `soft` = the M×N softmax rows themselves for the
+// rescoring, `semantic` = the p rows for the queries.
 struct JointIndex {
   std::unique_ptr<Index> index;
   RowMatrixF soft;
+  RowMatrixF semantic;  // M×r (empty when p = s)
   float lambda = 1;
+  const float* p(int i) const { return semantic.size() ? semantic.row(i).data() : soft.row(i).data(); }
+  int p_dims() const { return static_cast<int>(semantic.size() ? semantic.cols() : soft.cols()); }
 };
+
+// P (r×N): the top r eigenvectors of SᵀS over at most 16 384 evenly spaced rows (the best rank-r
+// approximation of the Gram s_i·s_j in least squares), so p_i·p_j ≈ s_i·s_j for the search.
+// Computed in double; the rows of P are sorted by decreasing eigenvalue.
+RowMatrixF semantic_projection(const RowMatrixF& soft, int r) {
+  const Eigen::Index m = soft.rows(), n = soft.cols();
+  const Eigen::Index sample = std::min<Eigen::Index>(m, 16384);
+  Eigen::MatrixXd s(sample, n);
+  for (Eigen::Index t = 0; t < sample; ++t)
+    s.row(t) = soft.row(static_cast<Eigen::Index>(static_cast<std::int64_t>(t) * m / sample)).cast<double>();
+  const Eigen::MatrixXd gram = s.transpose() * s;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
+  require(eig.info() == Eigen::Success, "NTK ann: the eigen-decomposition of the ", n, "×", n,
+          " softmax Gram did not converge");
+  RowMatrixF p(r, n);
+  for (int k = 0; k < r; ++k) p.row(k) = eig.eigenvectors().col(n - 1 - k).transpose().cast<float>();
+  return p;
+}
 
 JointIndex build_joint_index(const RowMatrixF& z, const RowMatrixF& w, double tau, const AnnOptions& a,
                              std::uint64_t seed) {
@@ -157,10 +181,21 @@ JointIndex build_joint_index(const RowMatrixF& z, const RowMatrixF& w, double ta
   const int n = static_cast<int>(w.rows());
   JointIndex j;
   j.soft = semantic_softmax_blocked(z, w, tau);
+  if (a.semantic_dims > 0 && a.semantic_dims < n) {
+    const RowMatrixF proj = semantic_projection(j.soft, a.semantic_dims);
+    resize_safely(j.semantic, m, a.semantic_dims);
+    const int blocks = (m + kSoftBlock - 1) / kSoftBlock;
+    parallel_tasks(blocks, [&](std::int64_t blk) {  // fixed blocks: the same rounding at any thread count
+      const Eigen::Index b0 = blk * kSoftBlock;
+      const Eigen::Index rows = std::min<Eigen::Index>(kSoftBlock, m - b0);
+      j.semantic.middleRows(b0, rows).noalias() = j.soft.middleRows(b0, rows) * proj.transpose();
+    });
+  }
+  const int r = j.p_dims();
   std::vector<float> z2(m), s2(m);
   parallel_for(0, m, [&](std::int64_t i) {
     z2[i] = fixed_dot(z.row(i).data(), z.row(i).data(), d);
-    s2[i] = fixed_dot(j.soft.row(i).data(), j.soft.row(i).data(), n);
+    s2[i] = fixed_dot(j.p(static_cast<int>(i)), j.p(static_cast<int>(i)), r);
   });
   double mean_s2 = 0;  // serial: the same sum on every target and thread count
   for (float v : s2) mean_s2 += v;
@@ -169,12 +204,13 @@ JointIndex build_joint_index(const RowMatrixF& z, const RowMatrixF& w, double ta
   const float l2 = j.lambda * j.lambda;
   float r2 = 0;
   for (int i = 0; i < m; ++i) r2 = std::max(r2, z2[i] + l2 * s2[i]);
-  j.index = std::make_unique<Index>(d + n + 1, m, a, seed);
-  std::vector<float> x(static_cast<std::size_t>(d + n + 1));
+  j.index = std::make_unique<Index>(d + r + 1, m, a, seed);
+  std::vector<float> x(static_cast<std::size_t>(d + r + 1));
   for (int i = 0; i < m; ++i) {
     std::copy(z.row(i).data(), z.row(i).data() + d, x.data());
-    for (int l = 0; l < n; ++l) x[d + l] = j.lambda * j.soft(i, l);
-    x[d + n] = std::sqrt(std::max(0.0f, r2 - (z2[i] + l2 * s2[i])));
+    const float* p = j.p(i);
+    for (int l = 0; l < r; ++l) x[d + l] = j.lambda * p[l];
+    x[d + r] = std::sqrt(std::max(0.0f, r2 - (z2[i] + l2 * s2[i])));
     j.index->add(x.data(), i);
   }
   return j;
@@ -287,6 +323,7 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
     const JointIndex ji = build_joint_index(images, nouns[b], o.tau, o.ann, soft_seed[b]);
     ji.index->set_ef(ef);
     const int dim = ji.index->dim();
+    const int pr = ji.p_dims();
     // 3. Per row: rescore the image candidates; query [0, s_i, 0] (the top c by s_i·s_j) and
     //    rescore; then the tangent query at the provisional q-th neighbour (u0, v0),
     //    [z_i, (u0 / (λ v0)) s_i, 0], whose top c by u/u0 + v/v0 hold every pair with
@@ -335,8 +372,9 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
         seen[j] = visit;
         offer(j, zg[t]);
       }
+      const float* p_i = ji.p(i);
       query.assign(dim, 0.0f);
-      std::copy(s_i, s_i + n, query.begin() + d);
+      std::copy(p_i, p_i + pr, query.begin() + d);
       search();
       if (cnt == q) {
         const int jq = idx[q - 1];
@@ -345,7 +383,7 @@ std::vector<Neighbours> ntk_neighbours_ann(const RowMatrixF& images, const std::
         if (u0 > 0 && v0 > 0) {
           std::copy(z_i, z_i + d, query.begin());
           const float weight = u0 / (ji.lambda * v0);
-          for (int l = 0; l < n; ++l) query[d + l] = weight * s_i[l];
+          for (int l = 0; l < pr; ++l) query[d + l] = weight * p_i[l];
           search();
         }
       }
